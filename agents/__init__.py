@@ -1,0 +1,1 @@
+"""Agents and the workflow engine. Imports only `integrations`."""

@@ -1,0 +1,1 @@
+"""The edges: HTTP app, Slack, webhooks, REST API, console and CLI."""

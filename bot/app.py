@@ -1,0 +1,34 @@
+"""FastAPI application factory: one app, routers added by each edge."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI, Request, Response
+
+from bot import health
+from bot.errors import install_error_handlers
+from bot.limits import BodySizeLimit
+from integrations.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from integrations.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="BMAD chat-ops assistant", version="0.1.0")
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.middleware("http")(_record_metrics)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+async def _record_metrics(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    path = getattr(route, "path", "unmatched")
+    HTTP_LATENCY.labels(request.method, path).observe(time.perf_counter() - start)
+    HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+    return response

@@ -1,0 +1,21 @@
+"""`bmad`: the root command. Each group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import ops, tenants
+
+app = typer.Typer(
+    name="bmad",
+    help="BMAD chat-ops assistant: serve, work, migrate, chat and operate.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.registered_commands.extend(ops.app.registered_commands)
+app.add_typer(tenants.tenants_app, name="tenants")
+app.add_typer(tenants.users_app, name="users")
+
+
+def main() -> None:
+    app()

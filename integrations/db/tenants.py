@@ -1,0 +1,72 @@
+"""Data access for tenants and users (the tenancy tables)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.db.models import Role, Tenant, User
+
+
+class UnknownTenantError(LookupError):
+    pass
+
+
+def create_tenant(session: Session, tenant_id: str, name: str, plan: str = "free") -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        tenant = Tenant(id=tenant_id, name=name, plan=plan)
+        session.add(tenant)
+        session.flush()
+    return tenant
+
+
+def get_tenant(session: Session, tenant_id: str) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise UnknownTenantError(tenant_id)
+    return tenant
+
+
+def list_tenants(session: Session) -> list[Tenant]:
+    return list(session.scalars(select(Tenant).order_by(Tenant.id)))
+
+
+def find_user(session: Session, external_id: str) -> User | None:
+    """The user with this external id in the session's tenant (the scope hook filters)."""
+    return session.scalars(select(User).where(User.external_id == external_id)).one_or_none()
+
+
+def ensure_user(
+    session: Session,
+    tenant_id: str,
+    external_id: str,
+    *,
+    display_name: str = "",
+    email: str | None = None,
+    role: Role = Role.member,
+) -> User:
+    user = find_user(session, external_id)
+    if user is None:
+        user = User(
+            tenant_id=tenant_id,
+            external_id=external_id,
+            display_name=display_name or external_id,
+            email=email,
+            role=role,
+        )
+        session.add(user)
+        session.flush()
+    return user
+
+
+def set_role(session: Session, tenant_id: str, external_id: str, role: Role) -> User:
+    user = ensure_user(session, tenant_id, external_id, role=role)
+    user.role = role
+    session.flush()
+    return user
+
+
+def role_of(session: Session, external_id: str) -> Role | None:
+    user = find_user(session, external_id)
+    return user.role if user else None

@@ -1,0 +1,103 @@
+"""Process configuration.
+
+Lives in the lowest layer so every layer reads the same settings object; the edges
+(`bot/`) decide when to load it and report invalid values to the operator.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _vendor(name: str) -> AliasChoices:
+    """Vendors' usual variable names (OPENAI_API_KEY, ...), also accepted with BMAD_ prefix."""
+    return AliasChoices(name, f"BMAD_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BMAD_", extra="ignore", populate_by_name=True)
+
+    database_url: str = "sqlite:///./bmad.db"
+    redis_url: str | None = None
+    queue: Literal["eager", "celery"] = "eager"
+    conversation_ttl: int = Field(7 * 24 * 3600, gt=0, description="seconds")
+    max_body_bytes: int = Field(1_000_000, gt=0)
+    log_level: str = "INFO"
+    log_json: bool = True
+    data_dir: str = ".bmad"
+    public_url: str = "http://127.0.0.1:8000"
+
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(5.0, gt=0)
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_vendor("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_vendor("SLACK_SIGNING_SECRET")
+    )
+    slack_client_id: str | None = Field(None, validation_alias=_vendor("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_vendor("SLACK_CLIENT_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_vendor("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(DEFAULT_SLACK_API_URL, validation_alias=_vendor("SLACK_API_URL"))
+
+    stripe_api_key: SecretStr | None = Field(None, validation_alias=_vendor("STRIPE_API_KEY"))
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_vendor("STRIPE_WEBHOOK_SECRET")
+    )
+    stripe_api_base: str | None = Field(None, validation_alias=_vendor("STRIPE_API_BASE"))
+
+    sendgrid_api_key: SecretStr | None = Field(None, validation_alias=_vendor("SENDGRID_API_KEY"))
+    sendgrid_api_host: str | None = Field(None, validation_alias=_vendor("SENDGRID_API_HOST"))
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        if self.queue == "celery" and not self.redis_url:
+            raise ValueError("BMAD_QUEUE=celery requires BMAD_REDIS_URL (the Celery broker)")
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError("BMAD_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return self
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+
+class ConfigurationError(RuntimeError):
+    """Invalid configuration, with a message that names the offending setting."""
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    lines = []
+    for problem in err.errors():
+        where = ".".join(str(p) for p in problem["loc"]) or "configuration"
+        setting = where if where.isupper() or where == "configuration" else f"BMAD_{where.upper()}"
+        lines.append(f"{setting}: {problem['msg']}")
+    return "; ".join(lines)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise ConfigurationError(
+            f"invalid configuration: {describe_validation_error(err)}"
+        ) from err
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings` and pass them in)."""
+    return load_settings()

@@ -1,0 +1,51 @@
+"""`bmad serve` on the embedded defaults, as a real subprocess."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_embedded_defaults(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BMAD_", "OPENAI_", "SLACK_"))}
+    bmad = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*bmad, "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [*bmad, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "bmad serve did not come up"
+            assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
+            time.sleep(0.2)
+        ready = httpx.get(f"{base}/readyz", timeout=5)
+        assert ready.status_code == 200, ready.text
+        assert (tmp_path / "bmad.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
