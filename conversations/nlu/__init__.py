@@ -1,0 +1,1 @@
+"""Intent layer: catalog, language detection, slot extraction, local classifier, LLM router."""
