@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(5.0, gt=0)
+    # Intent layer: below this local confidence the LLM router decides (when configured).
+    nlu_llm_threshold: float = Field(0.6, ge=0.0, le=1.0)
+    # Below this local confidence a message is out of scope; None = the value tuned in training.
+    nlu_oos_threshold: float | None = Field(None, ge=0.0, le=1.0)
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_vendor("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
