@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build stage: install pinned dependencies and the package into a virtualenv.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY conversations ./conversations
+COPY agents ./agents
+COPY integrations ./integrations
+COPY prompts ./prompts
+RUN pip install --no-deps .
+
+# Runtime stage: only the virtualenv, run as an unprivileged user.
+FROM python:3.11-slim AS runtime
+RUN useradd --create-home --uid 10001 bmad
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    BMAD_DATA_DIR=/home/bmad/data
+USER bmad
+WORKDIR /home/bmad
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status==200 else 1)"
+CMD ["bmad", "serve", "--host", "0.0.0.0", "--port", "8000"]
