@@ -61,6 +61,22 @@ class Settings(BaseSettings):
 
     sendgrid_api_key: SecretStr | None = Field(None, validation_alias=_vendor("SENDGRID_API_KEY"))
     sendgrid_api_host: str | None = Field(None, validation_alias=_vendor("SENDGRID_API_HOST"))
+    # Billing, email and data protection (integrations/billing, integrations/email).
+    stripe_price_ids: dict[str, str] = Field(
+        default_factory=dict, description="plan name -> Stripe price id (JSON object)"
+    )
+    stripe_meter_events: dict[str, str] = Field(
+        default_factory=lambda: {"runs": "bmad_workflow_runs", "llm_tokens": "bmad_llm_tokens"},
+        description="usage metric -> Stripe billing meter event_name",
+    )
+    billing_grace_days: int = Field(7, ge=0)
+    billing_link_secret: SecretStr | None = None
+    sendgrid_webhook_public_key: str | None = Field(
+        None, validation_alias=_vendor("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    )
+    email_from: str = "bmad@example.com"
+    privacy_pseudonym_key: SecretStr | None = None
+    default_retention_days: int = Field(90, gt=0)
 
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
