@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     privacy_pseudonym_key: SecretStr | None = None
     default_retention_days: int = Field(90, gt=0)
 
+    # Webhooks and API (integrations.webhooks_out, bot.webhooks): Fernet key that encrypts
+    # webhook secrets at rest; unset = a key file under data_dir (embedded use only).
+    secret_key: SecretStr | None = None
+    webhook_timestamp_tolerance: int = Field(300, gt=0, description="seconds")
+    webhook_max_failures: int = Field(10, gt=0, description="consecutive, then disable")
+    webhook_retry_window: int = Field(24 * 3600, gt=0, description="seconds of retries")
+    webhook_delivery_timeout: float = Field(10.0, gt=0, description="seconds per attempt")
+    webhook_poll_seconds: float = Field(2.0, ge=0, description="eager outbox poller; 0 = off")
+
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
         if self.queue == "celery" and not self.redis_url:

@@ -2,5 +2,27 @@
 
 from integrations.db.models.events import AuditEntry, OutboxEvent
 from integrations.db.models.tenancy import Role, Tenant, User
+from integrations.db.models.webhooks import (
+    AlertGroupRun,
+    ApiKey,
+    ProcessedDelivery,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookSource,
+)
 
-__all__ = ["AuditEntry", "OutboxEvent", "Role", "Tenant", "User"]
+__all__ = [
+    "AuditEntry",
+    "OutboxEvent",
+    "Role",
+    "Tenant",
+    "User",
+    "AlertGroupRun",
+    "ApiKey",
+    "ProcessedDelivery",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookSource",
+]
