@@ -1,0 +1,1 @@
+"""Outbound Slack: the Web API client, per-channel pacing, posting and the installation stores."""

@@ -1,0 +1,304 @@
+"""A local stand-in for the Slack Web API, plus helpers that sign requests as Slack does.
+
+Why: tests must run the real `slack_sdk` WebClient (and Bolt's OAuth flow) end to end -
+HTTP, form/JSON bodies, `Retry-After` handling, the two-step file upload - with the only
+fake at the network edge. Point `SLACK_API_URL` at `server.api_url` (`http://.../api/`).
+
+    with FakeSlackAPI() as slack:
+        slack.rate_limit("chat.postMessage", times=1, retry_after=1)   # 429 first, then ok
+        ...
+        slack.calls_to("chat.postMessage")   # recorded calls: method, params, token
+        slack.wait_for("chat.postMessage", count=1, timeout=5)
+
+Recorded methods answer in Slack's documented shapes: chat.postMessage, chat.update,
+chat.postEphemeral, views.publish, files.getUploadURLExternal, the upload URL itself,
+files.completeUploadExternal, auth.test, oauth.v2.access, conversations.info. Any other
+method answers `{"ok": true}` and is recorded too, so nothing is silently invented.
+
+`sign_request(secret, body)` produces the `X-Slack-Signature` / `X-Slack-Request-Timestamp`
+headers exactly as Slack documents (v0 HMAC-SHA256 over `v0:{timestamp}:{body}`), written
+out here independently of the SDK so a bug in the app's verification cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+# -- signing --------------------------------------------------------------------------------
+
+
+def slack_signature(secret: str, timestamp: str | int, body: str | bytes) -> str:
+    raw = body.encode() if isinstance(body, str) else body
+    base = f"v0:{timestamp}:".encode() + raw
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def sign_request(
+    secret: str, body: str | bytes, *, timestamp: int | None = None, content_type: str = "json"
+) -> dict[str, str]:
+    """Headers Slack sends with an Events API / slash command / interactivity request."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    return {
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": slack_signature(secret, ts, body),
+        "Content-Type": "application/json"
+        if content_type == "json"
+        else "application/x-www-form-urlencoded",
+    }
+
+
+# -- the fake Web API -----------------------------------------------------------------------
+
+
+@dataclass
+class SlackCall:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200  # 429 when the fake answered "ratelimited"
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class TeamIdentity:
+    """What auth.test / oauth.v2.access report for a bot token."""
+
+    team_id: str = "T0FAKE0001"
+    team_name: str = "Fake Team"
+    bot_user_id: str = "UBOT00001"
+    bot_id: str = "BBOT00001"
+    app_id: str = "AFAKE00001"
+    enterprise_id: str | None = None
+
+
+class FakeSlackAPI:
+    """Threaded HTTP server on a free local port; use as a context manager."""
+
+    def __init__(self, host: str = "127.0.0.1", identity: TeamIdentity | None = None) -> None:
+        self.host = host
+        self.identity = identity or TeamIdentity()
+        self.calls: list[SlackCall] = []
+        self.uploads: dict[str, bytes] = {}
+        # oauth.v2.access: code -> installation response overrides (installer, team)
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
+        self.responders: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        self._rate_limits: dict[str, list[int]] = {}  # method -> [remaining, retry_after]
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- scripting ------------------------------------------------------------------------
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 + Retry-After."""
+        with self._lock:
+            self._rate_limits[method] = [times, retry_after]
+
+    def add_oauth_code(self, code: str, *, installer: str, team_id: str, team_name: str) -> None:
+        with self._lock:
+            self.oauth_codes[code] = {
+                "installer": installer,
+                "team_id": team_id,
+                "team_name": team_name,
+            }
+
+    # -- inspection -----------------------------------------------------------------------
+    def calls_to(self, method: str, *, answered_ok: bool = True) -> list[SlackCall]:
+        """Recorded calls of `method`; by default only those the fake answered 200."""
+        with self._lock:
+            return [
+                c for c in self.calls if c.method == method and (c.status == 200 or not answered_ok)
+            ]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
+        """Block until `count` successful calls of `method` were recorded (or the timeout)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method == method and c.status == 200]
+                if len(found) >= count or time.monotonic() >= deadline:
+                    return found
+                self._lock.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """What to give the WebClient as `base_url` (and SLACK_API_URL)."""
+        return f"{self.base_url}/api/"
+
+    # -- answers --------------------------------------------------------------------------
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
+
+    def _record(
+        self, method: str, params: dict[str, Any], token: str | None, status: int = 200
+    ) -> None:
+        with self._lock:
+            self.calls.append(SlackCall(method, params, token, status))
+            self._lock.notify_all()
+
+    def _limited(self, method: str) -> int | None:
+        with self._lock:
+            limit = self._rate_limits.get(method)
+            if limit and limit[0] > 0:
+                limit[0] -= 1
+                return limit[1]
+        return None
+
+    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ident = self.identity
+        if method in self.responders:
+            return self.responders[method](params)
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": ident.team_name,
+                "user": "bmad",
+                "team_id": ident.team_id,
+                "user_id": ident.bot_user_id,
+                "bot_id": ident.bot_id,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            message = {"type": "message", "text": params.get("text", ""), "ts": ts}
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": f"V{uuid.uuid4().hex[:8].upper()}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+            return {
+                "ok": True,
+                "upload_url": f"{self.base_url}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = json.loads(params.get("files") or "[]")
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title", "")} for f in files],
+            }
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": params.get("channel"), "is_im": False}}
+        return {"ok": True}
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        grant = self.oauth_codes.get(str(params.get("code")))
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        ident = self.identity
+        return {
+            "ok": True,
+            "access_token": f"xoxb-{grant['team_id']}-{uuid.uuid4().hex[:12]}",
+            "token_type": "bot",
+            "scope": "app_mentions:read,chat:write,commands,im:history,files:write",
+            "bot_user_id": ident.bot_user_id,
+            "app_id": ident.app_id,
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant["installer"]},
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> FakeSlackAPI:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(raw)
+
+            def do_GET(self) -> None:
+                self.do_POST()
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                url = urlsplit(self.path)
+                if url.path.startswith("/upload/"):
+                    file_id = url.path.rsplit("/", 1)[1]
+                    with fake._lock:
+                        fake.uploads[file_id] = raw
+                    fake._record("upload", {"file_id": file_id, "size": len(raw)}, None)
+                    self._send(200, {"ok": True}, {})
+                    return
+                if not url.path.startswith("/api/"):
+                    self._send(404, {"ok": False, "error": "unknown_method"}, {})
+                    return
+                method = url.path[len("/api/") :]
+                params: dict[str, Any] = dict(parse_qsl(url.query))
+                ctype = self.headers.get("Content-Type", "")
+                if raw and "json" in ctype:
+                    params.update(json.loads(raw))
+                elif raw:
+                    params.update(dict(parse_qsl(raw.decode())))
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+                token = token or params.get("token")
+                retry_after = fake._limited(method)
+                fake._record(
+                    method,
+                    params,
+                    token if isinstance(token, str) else None,
+                    200 if retry_after is None else 429,
+                )
+                if retry_after is not None:
+                    self._send(
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(retry_after)},
+                    )
+                    return
+                self._send(200, fake.answer(method, params), {})
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlackAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
