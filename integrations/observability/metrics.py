@@ -7,3 +7,22 @@ from prometheus_client import Counter, Gauge, Histogram
 HTTP_REQUESTS = Counter("bmad_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("bmad_http_request_seconds", "HTTP request latency", ["method", "route"])
 READY_CHECKS = Gauge("bmad_ready_check_up", "1 when a readiness check passes", ["check"])
+
+# Billing, quotas and email (integrations/billing, integrations/email).
+QUOTA_DECISIONS = Counter("bmad_quota_decisions_total", "Run-start quota checks", ["result"])
+USAGE_RECORDED = Counter("bmad_usage_recorded_total", "Usage recorded in the ledger", ["metric"])
+STRIPE_WEBHOOKS = Counter(
+    "bmad_stripe_webhook_events_total", "Stripe webhook events", ["event_type", "outcome"]
+)
+METER_EVENTS = Counter("bmad_stripe_meter_events_total", "Stripe meter events", ["outcome"])
+EMAILS_SENT = Counter("bmad_emails_total", "Email delivery attempts", ["template", "outcome"])
+
+# Conversation turns (conversations/pipeline.py).
+TURNS = Counter("bmad_turns_total", "Conversation turns", ["intent", "kind", "channel"])
+TURN_LATENCY = Histogram("bmad_turn_seconds", "Turn latency, message in to reply out", ["channel"])
+NLU_CONFIDENCE = Histogram(
+    "bmad_turn_nlu_confidence",
+    "Confidence of the intent that decided a turn",
+    ["source"],
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
+)
