@@ -1,0 +1,99 @@
+"""The conversation state document: one JSON value per conversation in Redis.
+
+Kept small on purpose: history and run ids are capped and long texts are clipped, so the
+document stays a few KB however long a conversation runs (a Slack thread can run for
+months; a document that grows per turn would make every turn slower).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+MAX_HISTORY = 20
+MAX_RUN_IDS = 10
+MAX_TURN_TEXT = 280
+MAX_SLOT_TEXT = 2000
+MAX_CONTEXT_TEXT = 200
+MAX_DOCUMENT_BYTES = 16 * 1024
+
+PendingKind = Literal["slot", "confirm", "clarify"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Pending(BaseModel):
+    """What the assistant is waiting for from the user."""
+
+    kind: PendingKind
+    intent: str
+    slot: str | None = None  # kind="slot": the slot asked for
+    options: list[str] = Field(default_factory=list)  # kind="clarify": intents offered
+    run_id: int | None = None  # kind="confirm" on a run (cancel): the run meant
+    text: str | None = None  # kind="clarify": the original request, for its slot values
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    text: str
+    intent: str | None = None
+    at: datetime = Field(default_factory=_now)
+
+
+class ConversationState(BaseModel):
+    tenant_id: str
+    conversation_key: str
+    version: int = 0
+    lang: Literal["en", "nl"] = "en"
+    user_ids: list[str] = Field(default_factory=list)
+    active_intent: str | None = None
+    slots: dict[str, str] = Field(default_factory=dict)
+    pending: Pending | None = None
+    # Last value seen per slot name (service, environment, feature...), for "deploy it".
+    context: dict[str, str] = Field(default_factory=dict)
+    last_run_ids: list[int] = Field(default_factory=list)
+    history: list[Turn] = Field(default_factory=list)
+    turn_count: int = 0
+    updated_at: datetime = Field(default_factory=_now)
+
+    def remember(self, role: Literal["user", "assistant"], text: str, intent: str | None) -> None:
+        self.history.append(Turn(role=role, text=clip(text, MAX_TURN_TEXT), intent=intent))
+        del self.history[:-MAX_HISTORY]
+
+    def fill(self, slots: dict[str, str]) -> None:
+        for name, value in slots.items():
+            if value:
+                self.slots[name] = clip(value, MAX_SLOT_TEXT)
+
+    def add_run(self, run_id: int) -> None:
+        if run_id in self.last_run_ids:
+            self.last_run_ids.remove(run_id)
+        self.last_run_ids.append(run_id)
+        del self.last_run_ids[:-MAX_RUN_IDS]
+
+    def set_context(self, slots: dict[str, str]) -> None:
+        for name, value in slots.items():
+            if value:
+                self.context[name] = clip(value, MAX_CONTEXT_TEXT)
+
+    def clear_request(self) -> None:
+        self.active_intent = None
+        self.slots = {}
+        self.pending = None
+
+    def to_json(self) -> str:
+        """Serialize, dropping the oldest history turns if a pathological turn would push
+        the document past its size bound."""
+        data = self.model_dump_json()
+        while len(data.encode()) > MAX_DOCUMENT_BYTES and self.history:
+            self.history.pop(0)
+            data = self.model_dump_json()
+        return data
