@@ -1,5 +1,12 @@
 """All tables. Each concern has its own module; importing this package registers them all."""
 
+from integrations.db.models.billing import (
+    BillingAccount,
+    EmailSuppression,
+    QuotaAlert,
+    StripeEvent,
+    UsageEntry,
+)
 from integrations.db.models.events import AuditEntry, OutboxEvent
 from integrations.db.models.tenancy import Role, Tenant, User
 from integrations.db.models.webhooks import (
@@ -13,6 +20,11 @@ from integrations.db.models.webhooks import (
 )
 
 __all__ = [
+    "BillingAccount",
+    "EmailSuppression",
+    "QuotaAlert",
+    "StripeEvent",
+    "UsageEntry",
     "AuditEntry",
     "OutboxEvent",
     "Role",

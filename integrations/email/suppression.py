@@ -1,0 +1,34 @@
+"""The email suppression list (global: a dead mailbox is dead for every tenant)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.db.models import EmailSuppression
+
+SUPPRESSING_EVENTS = ("bounce", "dropped", "spamreport")
+
+
+def normalise(address: str) -> str:
+    return address.strip().lower()
+
+
+def is_suppressed(session: Session, address: str) -> bool:
+    return session.get(EmailSuppression, normalise(address)) is not None
+
+
+def suppress(session: Session, address: str, reason: str) -> bool:
+    """Add an address; False when it was already on the list."""
+    email = normalise(address)
+    if not email or session.get(EmailSuppression, email) is not None:
+        return False
+    session.add(EmailSuppression(email=email, reason=reason[:32]))
+    session.flush()
+    return True
+
+
+def suppressed_among(session: Session, addresses: list[str]) -> set[str]:
+    wanted = [normalise(a) for a in addresses]
+    rows = session.scalars(select(EmailSuppression.email).where(EmailSuppression.email.in_(wanted)))
+    return set(rows)
