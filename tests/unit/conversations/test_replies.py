@@ -1,0 +1,69 @@
+"""Every reply template exists in every language and renders with the facts it needs."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from conversations.replies import LANGS, REPLIES_DIR, render
+
+RUN = SimpleNamespace(
+    id=7,
+    workflow="production_deploy",
+    status="waiting_approval",
+    steps=[SimpleNamespace(name="approve", agent=None, status="waiting_approval")],
+    waiting_approval=True,
+    approval_role="admin",
+)
+NOTICE = SimpleNamespace(run_id=7, agent="DevOps", title="Deploy", text="done", lang="en")
+FACTS = {
+    "capabilities": [{"intent": "deploy", "description": "Deploy a service"}],
+    "agents": [{"name": "DevOps", "description": "ships"}],
+    "plan": "free",
+    "options": ["Deploy a service", "Write docs"],
+    "question": "Which service?",
+    "again": False,
+    "intent": "deploy",
+    "what": "Deploy a service",
+    "slots": {"service": "checkout", "environment": "production", "run_id": "7"},
+    "repeat": False,
+    "run_id": 7,
+    "workflow": "deploy",
+    "waiting_approval": False,
+    "reason": "quota reached",
+    "role": "admin",
+    "run": RUN,
+    "action": "cancel",
+    "active": True,
+    "conversation": "default",
+    "user": "console",
+    "tenant": "local",
+    "notice": NOTICE,
+    "run_ids": [7],
+    "seconds": 120,
+}
+
+
+def _names(lang: str) -> set[str]:
+    return {p.stem for p in (REPLIES_DIR / lang).glob("*.md")}
+
+
+def test_languages_have_the_same_templates() -> None:
+    assert _names("en")
+    assert _names("en") == _names("nl")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_template_renders(lang: str) -> None:
+    for name in sorted(_names(lang)):
+        text = render(name, lang, **FACTS)
+        assert text.strip(), name
+
+
+def test_languages_differ() -> None:
+    assert render("memory_down", "en") != render("memory_down", "nl")
+    assert "memory" in render("memory_down", "en")
+    assert "geheugen" in render("memory_down", "nl")
+
+
+def test_unknown_language_falls_back_to_english() -> None:
+    assert render("declined", "de") == render("declined", "en")

@@ -1,0 +1,68 @@
+"""The dialogue's yes / no / abandon / correction / reference matching, EN and NL."""
+
+import pytest
+
+from conversations import words
+
+
+@pytest.mark.parametrize(
+    "text", ["yes", "Yes!", "yes please", "ok", "sure, go ahead", "ja", "Ja graag", "doe maar"]
+)
+def test_yes(text: str) -> None:
+    assert words.is_yes(text)
+    assert not words.is_no(text)
+
+
+@pytest.mark.parametrize("text", ["no", "No.", "nope", "nee", "Nee hoor", "liever niet"])
+def test_no(text: str) -> None:
+    assert words.is_no(text)
+    assert not words.is_yes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "deploy checkout to production",
+        "yesterday the build broke",
+        "nobody knows",
+        "ja maar eerst wil ik nog iets anders vragen over de release",
+        "",
+    ],
+)
+def test_sentences_are_not_answers(text: str) -> None:
+    assert not words.is_yes(text)
+    assert not words.is_no(text)
+
+
+@pytest.mark.parametrize("text", ["never mind", "Never mind, thanks", "laat maar", "Vergeet het"])
+def test_abandon(text: str) -> None:
+    assert words.is_abandon(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("no, I meant staging", "staging"),
+        ("No I meant the payments service", "the payments service"),
+        ("nee, ik bedoelde staging", "staging"),
+        ("Ik bedoelde productie", "productie"),
+        ("no", None),
+        ("deploy checkout", None),
+        ("I meant", None),
+    ],
+)
+def test_correction(text: str, rest: str | None) -> None:
+    assert words.correction_rest(text) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("deploy it to staging", True),
+        ("zet het op staging", True),
+        ("deploy checkout to staging", False),
+        ("iterate on the item", False),
+    ],
+)
+def test_refers_back(text: str, expected: bool) -> None:
+    assert words.refers_back(text) is expected
