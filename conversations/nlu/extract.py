@@ -1,0 +1,338 @@
+"""Slot extraction: run ids, environments, services, versions, PRs and free-text subjects.
+
+Why rules: these values have a recognisable shape ("run 42", "v2.3.1", ".../pull/7",
+"prod") or sit in a predictable place in a request ("a user story *about X*"), so a few
+tested patterns are exact, instant and explainable; the LLM router fills slots itself
+when it is the one deciding. Two modes per slot type:
+- in a request (`answer=False`): only values with clear evidence, never a guess;
+- as the answer to the slot's question (`answer=True`): the whole cleaned reply counts
+  ("staging", "checkout", "the export page").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from conversations.nlu.catalog import Catalog, load_catalog
+from conversations.nlu.lexicon import words
+
+# -- environments ---------------------------------------------------------------------
+_ENV_ALIASES: dict[str, str] = {
+    "production": "production",
+    "prod": "production",
+    "prd": "production",
+    "productie": "production",
+    "live": "production",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "acceptance": "acceptance",
+    "acceptatie": "acceptance",
+    "acc": "acceptance",
+    "uat": "acceptance",
+    "test": "test",
+    "testing": "test",
+    "testomgeving": "test",
+    "tst": "test",
+}
+# "live" and "test" are ordinary words too: only count them next to an environment cue.
+_WEAK_ENV = {"live", "test", "testing"}
+_ENV_WORD = "|".join(sorted(_ENV_ALIASES, key=len, reverse=True))
+_ENV_RE = re.compile(rf"\b({_ENV_WORD})(?:[- ]?(?:env|environment|omgeving|server))?\b", re.I)
+_ENV_CUE = re.compile(
+    rf"\b(?:to|on|in|naar|op|into)\s+(?:the\s+|de\s+|het\s+)?({_ENV_WORD})\b"
+    rf"|\b({_ENV_WORD})[- ]?(?:env|environment|omgeving)\b",
+    re.I,
+)
+
+
+def extract_environment(text: str, *, answer: bool = False) -> str | None:
+    for m in _ENV_CUE.finditer(text):
+        word = (m.group(1) or m.group(2)).lower()
+        return _ENV_ALIASES[word]
+    for m in _ENV_RE.finditer(text):
+        word = m.group(1).lower()
+        if word not in _WEAK_ENV or answer:
+            return _ENV_ALIASES[word]
+    return None
+
+
+# -- run ids ----------------------------------------------------------------------------
+_RUN_RE = re.compile(
+    r"\b(?:run|workflow|werkstroom|job|deploy(?:ment)?)\s*(?:id\s*)?[#:]?\s*"
+    r"(\d{1,12}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\b",
+    re.I,
+)
+_HASH_RE = re.compile(r"(?<![\w/])#(\d{1,12})\b")
+_BARE_ID_RE = re.compile(
+    r"^\s*(?:run\s*)?#?\s*(\d{1,12}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\s*[.!?]?\s*$",
+    re.I,
+)
+
+
+def extract_run_id(text: str, *, answer: bool = False) -> str | None:
+    m = _RUN_RE.search(text) or _HASH_RE.search(text)
+    if m:
+        return m.group(1).lower()
+    if answer:
+        m = _BARE_ID_RE.match(text)
+        if m:
+            return m.group(1).lower()
+    return None
+
+
+# -- versions ---------------------------------------------------------------------------
+_SEMVER_RE = re.compile(
+    r"(?<![\w.])(v?\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?(?:\+[0-9a-z.]+)?)(?![\w.]*\d)", re.I
+)
+_VERSION_WORD_RE = re.compile(r"\b(?:version|versie|release|v)\s*(\d+(?:\.\d+)*)\b", re.I)
+_V_RE = re.compile(r"(?<![\w.])(v\d+)\b", re.I)
+
+
+def extract_version(text: str, *, answer: bool = False) -> str | None:
+    m = _SEMVER_RE.search(text)
+    if m:
+        return m.group(1)
+    m = _V_RE.search(text)
+    if m:
+        return m.group(1).lower()
+    m = _VERSION_WORD_RE.search(text)
+    if m:
+        return m.group(1)
+    if answer:
+        m = re.fullmatch(r"\s*(v?\d+(?:\.\d+)*)\s*", text, re.I)
+        if m:
+            return m.group(1)
+    return None
+
+
+# -- pull requests ----------------------------------------------------------------------
+_PR_URL_RE = re.compile(
+    r"https?://[^\s<>]+?/(?:pull|pulls|merge_requests|pull-requests)/\d+[^\s<>]*", re.I
+)
+_PR_NUM_RE = re.compile(
+    r"\b(?:pr|pull[ -]?request|mr|merge[ -]?request|pull)\s*[#/:]?\s*(\d{1,7})\b", re.I
+)
+
+
+def extract_pr(text: str, *, answer: bool = False) -> str | None:
+    m = _PR_URL_RE.search(text)
+    if m:
+        return m.group(0).rstrip(".,;:!?)>")
+    m = _PR_NUM_RE.search(text) or _HASH_RE.search(text)
+    if m:
+        return m.group(1)
+    if answer:
+        m = re.fullmatch(r"\s*#?(\d{1,7})\s*", text)
+        if m:
+            return m.group(1)
+    return None
+
+
+# -- services ---------------------------------------------------------------------------
+_NAME = r"[a-z0-9][a-z0-9_.-]*"
+# Words that follow a deploy verb but are not a service name.
+_NOT_SERVICE = words("not_service") | set(_ENV_ALIASES)
+_VERB_SERVICE = re.compile(
+    r"\b(?:deploy|redeploy|deploying|ship|release|promote|rollout(?:\s+of)?|roll\s+out|"
+    r"roll|push|upgrade|install|installeer|uitrollen(?:\s+van)?|rol|zet|breng|deployen|"
+    r"cd)\s+((?:(?:the|de|het|a|een|new|nieuwe|latest|laatste|version|versie|build|"
+    r"staging|main|branch|hotfix|of|van|feature|builds)\s+)*)"
+    rf"({_NAME})",
+    re.I,
+)
+_SERVICE_NOUN = re.compile(
+    rf"\b({_NAME})[- ](?:service|svc|api|server|worker|workers|backend|frontend|app|"
+    r"cluster|db|database|gateway|ui)\b",
+    re.I,
+)
+_NOUN_SERVICE = re.compile(rf"\b(?:service|dienst|svc)\s+({_NAME})", re.I)
+_HYPHENATED = re.compile(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\b", re.I)
+_STATE_SERVICE = re.compile(
+    rf"\b(?:the\s+|de\s+|het\s+)?({_NAME})\s+(?:is|are|ligt|geeft|gives|keeps|throws)\s+"
+    r"(?:down|slow|plat|traag|broken|stuk|erroring|failing|offline|unreachable|"
+    r"onbereikbaar|errors|fouten|timeouts)",
+    re.I,
+)
+_ON_SERVICE = re.compile(
+    r"\b(?:on|in|op|for|voor|from|van|of)\s+(?:the\s+|de\s+|het\s+)?"
+    r"([a-z0-9]+(?:-[a-z0-9]+)+|[a-z0-9][a-z0-9_.]*(?=[- ](?:service|api|svc|worker|workers)\b))",
+    re.I,
+)
+
+
+def _clean_service(name: str) -> str | None:
+    name = name.strip(".,;:!?").lower()
+    if not name or name in _NOT_SERVICE or _SEMVER_RE.fullmatch(name) or name.isdigit():
+        return None
+    return name
+
+
+def extract_service(text: str, *, answer: bool = False) -> str | None:
+    for pattern in (_ON_SERVICE, _SERVICE_NOUN):
+        for m in pattern.finditer(text):
+            name = _clean_service(m.group(1))
+            if name:
+                return name
+    for m in _VERB_SERVICE.finditer(text):
+        name = _clean_service(m.group(2))
+        if name:
+            return name
+    for pattern in (_NOUN_SERVICE, _STATE_SERVICE):
+        for m in pattern.finditer(text):
+            name = _clean_service(m.group(1))
+            if name:
+                return name
+    for m in _HYPHENATED.finditer(text):
+        name = _clean_service(m.group(1))
+        if name and not re.fullmatch(r"(?:end-to-end|e2e|follow-up|x-\w+)", name):
+            return name
+    if answer:
+        words = [w for w in re.findall(_NAME, text.lower()) if w not in _NOT_SERVICE]
+        if len(words) == 1 or (words and len(text.split()) <= 3):
+            return _clean_service(words[0])
+    return None
+
+
+# -- free-text subjects -----------------------------------------------------------------
+# Where the subject starts: after "about", "for", ":" and their Dutch counterparts.
+_SUBJECT_CUE = re.compile(
+    r"(?::\s+|\s-\s|\b(?:about|regarding|concerning|re|on|for|of|over|voor|omtrent|"
+    r"betreffende|rond|rondom|van|think of|think about|idea of|idee van|idee voor)\s+)",
+    re.I,
+)
+_LEADING_NOISE = re.compile(
+    r"^(?:(?:please|pls|plz|can you|could you|would you|will you|kun je|kan je|kunt u|"
+    r"wil je|graag|i need|i want|we need|i'd like|i would like|ik wil|ik heb|we hebben|"
+    r"ik wil graag|need|let's|lets|hey|hi|ok|okay|so|nou|even|also|ook|and|en|"
+    r"the|a|an|de|het|een|this|that|dit|deze|my|our|mijn|onze|ons|some|nodig)\b[\s,]*)+",
+    re.I,
+)
+_TRAILING_NOISE = re.compile(
+    r"[\s,]*(?:\b(?:please|pls|plz|graag|aub|alsjeblieft|thanks|thx|asap|"
+    r"for me|voor mij|nodig|op|maken|schrijven|opstellen|bijwerken)\b[\s,.!?]*)+$|[\s.!?]+$",
+    re.I,
+)
+# Command words and artefact names that are not the subject itself.
+_COMMAND_WORDS = re.compile(
+    r"^(?:(?:write|draft|create|make|prepare|generate|give me|document|design|propose|"
+    r"sketch|review|check|scan|audit|assess|evaluate|validate|test|plan|deliver|build|"
+    r"run|start|kick off|do|take|schrijf|maak|stel|ontwerp|documenteer|beoordeel|"
+    r"valideer|controleer|check|bekijk|review|test|lever|start|doe|neem|werk|update|"
+    r"a|an|the|de|het|een|me|us|new|nieuwe|user|story|stories|userstory|"
+    r"acceptance criteria|acceptatiecriteria|ac|test ?plan|test cases|testgevallen|"
+    r"architecture|architectuur|adr|design|ontwerp|docs|documentation|documentatie|"
+    r"readme|idea|idee|feature|security review|threat model|code review|review|"
+    r"full|complete|volledige|hele|workflow|delivery)\b[\s,:]*)+",
+    re.I,
+)
+_ARTICLE = re.compile(r"^(?:the|a|an|de|het|een|this|dit|deze|my|mijn|our|onze)\s+", re.I)
+_MIN_SUBJECT = 2  # characters
+# A "subject" made only of these says nothing about what the request is about.
+_GENERIC = words("generic_subject")
+
+
+def _tidy(subject: str) -> str | None:
+    subject = _TRAILING_NOISE.sub("", subject.strip()).strip(" \t,.;:!?\"'")
+    subject = _ARTICLE.sub("", subject).strip()
+    if len(subject) < _MIN_SUBJECT or not re.search(r"[a-z0-9]", subject, re.I):
+        return None
+    if all(w in _GENERIC for w in re.findall(r"[\w']+", subject.lower())):
+        return None
+    return subject
+
+
+_ANSWER_PREFIX = re.compile(
+    r"^(?:it'?s about|about|it is about|over|het gaat over|voor|for)\s+", re.I
+)
+
+
+def extract_subject(text: str, *, answer: bool = False) -> str | None:
+    """The free-text thing a request is about ("dark mode in the mobile app")."""
+    text = text.strip()
+    if answer:
+        cleaned = _ANSWER_PREFIX.sub("", text)
+        return _tidy(_LEADING_NOISE.sub("", cleaned))
+    m = _SUBJECT_CUE.search(text)
+    if m:
+        candidate = _tidy(text[m.end() :])
+        # "review PR 12 for security": a run/PR reference alone is not a subject.
+        if candidate and not re.fullmatch(r"(?:run|pr|#)?\s*#?\d+", candidate, re.I):
+            return candidate
+        # "check the login service for vulnerabilities": the subject came before the cue.
+        text = text[: m.start()]
+    stripped = _COMMAND_WORDS.sub("", _LEADING_NOISE.sub("", text))
+    if stripped and stripped != text:
+        return _tidy(stripped)
+    return None
+
+
+_FEATURE_BEFORE = re.compile(
+    r"\b(?:the|de|het|our|onze)\s+([\w' -]{2,60}?)\s+(?:feature|functie|functionaliteit)\b",
+    re.I,
+)
+_FEATURE_AFTER = re.compile(
+    r"\b(?:feature|functie)\s*:?\s+(?!workflow|delivery|flow|pipeline|from|van|op\b)"
+    r"([\w'-]+(?:\s+(?!op\b|end\b|from\b|van\b|met\b|with\b|to\b)[\w'-]+){0,4})",
+    re.I,
+)
+
+
+def extract_feature(text: str, *, answer: bool = False) -> str | None:
+    """A feature name ("the wishlist feature", "feature klantportaal"), else the subject."""
+    if not answer:
+        for pattern in (_FEATURE_BEFORE, _FEATURE_AFTER):
+            m = pattern.search(text)
+            if m:
+                # "the agents to deliver the wishlist feature": the last article wins.
+                last = re.split(r"\b(?:the|de|het|our|onze)\s+", m.group(1), flags=re.I)[-1]
+                name = _tidy(_COMMAND_WORDS.sub("", last))
+                if name:
+                    return name
+    return extract_subject(text, answer=answer)
+
+
+def extract_pr_or_subject(text: str, *, answer: bool = False) -> str | None:
+    """A PR reference when there is one (kept as given), else the free-text target."""
+    url = _PR_URL_RE.search(text)
+    if url:
+        return url.group(0).rstrip(".,;:!?)>")
+    number = extract_pr(text, answer=answer)
+    if number:
+        return f"PR #{number}"
+    return extract_subject(text, answer=answer)
+
+
+Extractor = Callable[..., str | None]
+EXTRACTORS: dict[str, Extractor] = {
+    "subject": extract_subject,
+    "service": extract_service,
+    "environment": extract_environment,
+    "version": extract_version,
+    "run_id": extract_run_id,
+    "pr": extract_pr,
+    "pr_or_subject": extract_pr_or_subject,
+    "feature": extract_feature,
+}
+
+
+def extract_slot_value(slot_type: str, text: str, *, answer: bool = False) -> str | None:
+    """One slot value of `slot_type` (or extractor name) from `text`, or None."""
+    extractor = EXTRACTORS.get(slot_type)
+    if extractor is None:
+        raise KeyError(f"unknown slot type or extractor: {slot_type}")
+    return extractor(text, answer=answer)
+
+
+def extract_slots(text: str, intent: str, catalog: Catalog | None = None) -> dict[str, str]:
+    """Every slot of `intent` that the request itself fills (no guesses)."""
+    definition = (catalog or load_catalog()).get(intent)
+    if definition is None:
+        return {}
+    found: dict[str, str] = {}
+    for name, slot in definition.slots.items():
+        value = extract_slot_value(slot.extractor_name, text)
+        if value:
+            found[name] = value
+    return found
