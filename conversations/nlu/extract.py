@@ -143,7 +143,7 @@ _VERB_SERVICE = re.compile(
     re.I,
 )
 _SERVICE_NOUN = re.compile(
-    rf"\b({_NAME})[- ](?:service|svc|api|server|worker|workers|backend|frontend|app|"
+    rf"\b({_NAME}?)([- ])(service|svc|api|server|worker|workers|backend|frontend|app|"
     r"cluster|db|database|gateway|ui)\b",
     re.I,
 )
@@ -170,11 +170,16 @@ def _clean_service(name: str) -> str | None:
 
 
 def extract_service(text: str, *, answer: bool = False) -> str | None:
-    for pattern in (_ON_SERVICE, _SERVICE_NOUN):
-        for m in pattern.finditer(text):
-            name = _clean_service(m.group(1))
-            if name:
-                return name
+    for m in _ON_SERVICE.finditer(text):
+        name = _clean_service(m.group(1))
+        if name:
+            return name
+    for m in _SERVICE_NOUN.finditer(text):
+        # "orders-api" is the service's name; in "the search api" it is "search".
+        joined = m.group(2) == "-"
+        name = _clean_service(f"{m.group(1)}-{m.group(3)}" if joined else m.group(1))
+        if name:
+            return name
     for m in _VERB_SERVICE.finditer(text):
         name = _clean_service(m.group(2))
         if name:
