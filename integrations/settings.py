@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./bmad.db"
     redis_url: str | None = None
     queue: Literal["eager", "celery"] = "eager"
+    # Celery queue the workflow steps go to (tests use a unique one per session).
+    celery_queue: str = Field("bmad", min_length=1, max_length=100)
     conversation_ttl: int = Field(7 * 24 * 3600, gt=0, description="seconds")
     max_body_bytes: int = Field(1_000_000, gt=0)
     log_level: str = "INFO"

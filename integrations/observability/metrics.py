@@ -26,3 +26,17 @@ NLU_CONFIDENCE = Histogram(
     ["source"],
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
 )
+
+# Agents and workflows (agents/).
+WORKFLOW_RUNS_STARTED = Counter("bmad_workflow_runs_started_total", "Runs started", ["workflow"])
+WORKFLOW_RUNS_FINISHED = Counter(
+    "bmad_workflow_runs_finished_total", "Runs finished", ["workflow", "status"]
+)
+WORKFLOW_STEP_SECONDS = Histogram(
+    "bmad_workflow_step_seconds", "Step attempt duration", ["kind", "outcome"]
+)
+WORKFLOW_STEPS_REQUEUED = Counter(
+    "bmad_workflow_steps_requeued_total", "Steps re-queued by the sweeper (worker lost)"
+)
+AGENT_TOKENS = Counter("bmad_agent_tokens_total", "LLM tokens used by agent steps", ["agent"])
+AGENT_COST = Counter("bmad_agent_cost_usd_total", "LLM cost of agent steps (USD)", ["agent"])

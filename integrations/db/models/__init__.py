@@ -18,6 +18,7 @@ from integrations.db.models.webhooks import (
     WebhookEndpoint,
     WebhookSource,
 )
+from integrations.db.models.workflows import DeployHook, WorkflowEvent, WorkflowRun, WorkflowStep
 
 __all__ = [
     "BillingAccount",
@@ -26,10 +27,14 @@ __all__ = [
     "StripeEvent",
     "UsageEntry",
     "AuditEntry",
+    "DeployHook",
     "OutboxEvent",
     "Role",
     "Tenant",
     "User",
+    "WorkflowEvent",
+    "WorkflowRun",
+    "WorkflowStep",
     "AlertGroupRun",
     "ApiKey",
     "ProcessedDelivery",
