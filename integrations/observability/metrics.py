@@ -27,6 +27,29 @@ NLU_CONFIDENCE = Histogram(
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
 )
 
+# Slack front end (bot/slack, integrations/slack).
+SLACK_ACK_SECONDS = Histogram(
+    "bmad_slack_ack_seconds",
+    "Slack request received to Bolt response (the ack path)",
+    ["kind"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0),
+)
+SLACK_REQUESTS = Counter("bmad_slack_requests_total", "Slack HTTP requests", ["kind", "status"])
+SLACK_TURNS = Counter("bmad_slack_turns_total", "Slack turns after the ack", ["outcome"])
+SLACK_PACING_WAIT = Histogram(
+    "bmad_slack_pacing_wait_seconds", "Time a post waited for its channel's pace slot"
+)
+
+# Webhooks and REST API (bot/webhooks, bot/api, integrations/webhooks_out).
+WEBHOOK_INBOUND = Counter(
+    "bmad_webhook_inbound_total",
+    "Inbound webhook requests by source and outcome",
+    ["source", "outcome"],
+)
+WEBHOOK_DELIVERY_ATTEMPTS = Counter(
+    "bmad_webhook_delivery_attempts_total", "Outbound webhook attempts by result", ["result"]
+)
+
 # Agents and workflows (agents/).
 WORKFLOW_RUNS_STARTED = Counter("bmad_workflow_runs_started_total", "Runs started", ["workflow"])
 WORKFLOW_RUNS_FINISHED = Counter(
@@ -40,3 +63,15 @@ WORKFLOW_STEPS_REQUEUED = Counter(
 )
 AGENT_TOKENS = Counter("bmad_agent_tokens_total", "LLM tokens used by agent steps", ["agent"])
 AGENT_COST = Counter("bmad_agent_cost_usd_total", "LLM cost of agent steps (USD)", ["agent"])
+
+# Intent layer (conversations/nlu).
+NLU_DECISIONS = Counter(
+    "bmad_nlu_decisions_total", "Intent decisions by deciding stage", ["source", "intent"]
+)
+NLU_LLM_CALLS = Counter("bmad_nlu_llm_calls_total", "LLM intent-router calls", ["outcome"])
+NLU_LLM_TOKENS = Counter("bmad_nlu_llm_tokens_total", "LLM tokens used by the intent router")
+NLU_LOCAL_SECONDS = Histogram(
+    "bmad_nlu_local_seconds",
+    "Embedded intent classifier latency per message",
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1),
+)
