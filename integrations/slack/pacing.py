@@ -12,6 +12,7 @@ import time
 
 import redis
 
+from integrations.observability.metrics import SLACK_PACING_WAIT
 from integrations.redis_store import key
 
 # KEYS[1] = pace key; ARGV = now_ms, interval_ms. Returns the ms to wait for this slot.
@@ -40,6 +41,7 @@ class ChannelPacer:
 
     def wait_turn(self, team_id: str, channel: str) -> float:
         delay = self.reserve(team_id, channel)
+        SLACK_PACING_WAIT.observe(delay)
         if delay > 0:
             time.sleep(delay)
         return delay

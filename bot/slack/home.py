@@ -1,0 +1,45 @@
+"""App Home: recent runs, approvals waiting for this user, usage - one views.publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.blocks import home_view
+from bot.slack.posting import outbound_for
+from bot.slack.texts import text
+from bot.slack.workflow_calls import recent_runs
+from conversations.usage import usage_text
+from integrations.db.models import Role
+from integrations.db.session import tenant_session
+from integrations.db.tenants import role_of
+from integrations.observability.logging import get_logger
+from integrations.settings import Settings
+
+log = get_logger(__name__)
+
+
+def _can_approve(run: Any, role: Role | None) -> bool:
+    needed = getattr(run, "approval_role", None) or Role.admin.value
+    return role is not None and role.at_least(Role(needed))
+
+
+def build_home(settings: Settings, team_id: str, user_id: str, lang: str = "en") -> dict[str, Any]:
+    runs = recent_runs(settings, team_id)
+    with tenant_session(settings.database_url, team_id) as session:
+        role = role_of(session, user_id)
+    approvals = [
+        (text("run_line", lang, run=r), int(r.id))
+        for r in runs
+        if getattr(r, "waiting_approval", False) and _can_approve(r, role)
+    ]
+    return home_view(
+        runs_lines=[text("run_line", lang, run=r) for r in runs],
+        approvals=approvals,
+        usage=usage_text(settings, team_id, lang),
+        lang=lang,
+    )
+
+
+def publish_home(settings: Settings, team_id: str, user_id: str) -> None:
+    view = build_home(settings, team_id, user_id)
+    outbound_for(settings, team_id).publish_home(user_id, view)

@@ -1,0 +1,26 @@
+"""Which conversation a Slack message belongs to: one helper, used by every listener.
+
+A channel thread is one conversation (`T1:slack:C1:1700.1`); a direct message is one
+conversation per user (`T1:dm:U1`), as ARCHITECTURE.md section 4 defines.
+"""
+
+from __future__ import annotations
+
+from conversations.message import conversation_key
+
+DM_CHANNEL_TYPES = frozenset({"im"})
+
+
+def slack_conversation_key(team_id: str, channel: str, thread_ts: str, user: str, dm: bool) -> str:
+    if dm:
+        return conversation_key(team_id, "dm", user)
+    return conversation_key(team_id, "slack", f"{channel}:{thread_ts}")
+
+
+def thread_of(event: dict[str, str]) -> str:
+    """The thread a reply goes in: the message's thread, or the message itself starts one."""
+    return event.get("thread_ts") or event["ts"]
+
+
+def is_dm_channel(channel: str, channel_type: str | None) -> bool:
+    return channel_type in DM_CHANNEL_TYPES or (channel_type is None and channel.startswith("D"))

@@ -1,0 +1,16 @@
+"""Bolt listeners. Every one acks first (in the request) and works in a lazy listener."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import actions, commands, events, home, lifecycle
+from integrations.settings import Settings
+
+
+def register_listeners(app: App, settings: Settings) -> None:
+    events.register(app, settings)
+    commands.register(app, settings)
+    actions.register(app, settings)
+    home.register(app, settings)
+    lifecycle.register(app, settings)

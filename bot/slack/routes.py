@@ -1,0 +1,58 @@
+"""FastAPI routes for Slack: /slack/events (events, commands, interactivity), /slack/install,
+/slack/oauth_redirect. Bolt verifies signatures and timestamps (401 otherwise) and parses
+every payload; we only move the request into Bolt and the response back.
+
+Bolt's sync `dispatch` runs in the thread pool: the ack itself is microseconds of CPU, but
+a first request of a team may resolve its installation, which must not block the loop.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.concurrency import run_in_threadpool
+
+from bot.errors import error_body
+from integrations.observability.metrics import SLACK_ACK_SECONDS, SLACK_REQUESTS
+
+
+def _kind(request: Request) -> str:
+    ctype = request.headers.get("content-type", "")
+    return "event" if "json" in ctype else "form"
+
+
+def slack_router(bolt: App) -> APIRouter:
+    router = APIRouter(tags=["slack"])
+
+    @router.post("/slack/events")
+    async def events(request: Request) -> Response:
+        started = time.perf_counter()
+        body = await request.body()
+        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        kind = _kind(request)
+        SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
+        return to_starlette_response(bolt_response)
+
+    @router.get("/slack/install")
+    async def install(request: Request) -> Response:
+        if bolt.oauth_flow is None:
+            return error_body(404, "not_found", "Slack OAuth install is not configured")
+        bolt_req = to_bolt_request(request, b"")
+        return to_starlette_response(
+            await run_in_threadpool(bolt.oauth_flow.handle_installation, bolt_req)
+        )
+
+    @router.get("/slack/oauth_redirect")
+    async def oauth_redirect(request: Request) -> Response:
+        if bolt.oauth_flow is None:
+            return error_body(404, "not_found", "Slack OAuth install is not configured")
+        bolt_req = to_bolt_request(request, b"")
+        return to_starlette_response(
+            await run_in_threadpool(bolt.oauth_flow.handle_callback, bolt_req)
+        )
+
+    return router

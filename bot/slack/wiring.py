@@ -1,0 +1,68 @@
+"""Where Slack plugs into the processes: the web app, the Celery worker, Socket Mode.
+
+`bmad serve` mounts the routes only when SLACK_SIGNING_SECRET is set (`bmad doctor` says
+why when not); the worker imports the Slack turn task and registers the notifier, so
+workflow notices posted from a worker reach Slack too.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack.bolt_app import build_bolt_app
+from bot.slack.notifier import SlackNotifier
+from bot.slack.routes import slack_router
+from integrations.observability.logging import get_logger
+from integrations.settings import Settings
+
+log = get_logger(__name__)
+
+NOTIFIER_KINDS = ("slack", "dm")
+
+
+def register_slack_notifiers(settings: Settings) -> None:
+    from agents.notify import register_notifier
+
+    notifier = SlackNotifier(settings)
+    for kind in NOTIFIER_KINDS:
+        register_notifier(kind, notifier)
+
+
+def bolt_app_for(settings: Settings) -> App:
+    """The Bolt app; if Slack is unreachable at start, verify the token on first use."""
+    try:
+        return build_bolt_app(settings)
+    except (SlackApiError, SlackClientError, OSError) as err:
+        log.warning("slack_token_not_verified_at_start", error=type(err).__name__)
+        return build_bolt_app(settings, verify_token=False)
+
+
+def mount_slack(app: FastAPI, settings: Settings) -> None:
+    if settings.queue == "celery":
+        from agents.queue import configure_celery
+
+        configure_celery(settings)  # the turn task is sent to the shared broker
+    bolt = bolt_app_for(settings)
+    app.state.slack_bolt = bolt
+    app.include_router(slack_router(bolt))
+    register_slack_notifiers(settings)
+
+
+def wire_worker(settings: Settings) -> None:
+    """Called by `bmad worker` before it starts: Slack turn task + notifier."""
+    import bot.slack.tasks  # noqa: F401 - registers bmad.slack.run_turn on the Celery app
+
+    register_slack_notifiers(settings)
+
+
+def prepare_socket_mode(settings: Settings) -> App:
+    """The Bolt app for `bmad slack socket`, with the same queue and notifier wiring."""
+    if settings.queue == "celery":
+        from agents.queue import configure_celery
+
+        configure_celery(settings)
+    bolt = bolt_app_for(settings)
+    register_slack_notifiers(settings)
+    return bolt

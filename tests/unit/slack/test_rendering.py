@@ -1,0 +1,65 @@
+"""Block Kit rendering, texts catalogs and conversation keys."""
+
+from datetime import UTC, datetime
+
+import yaml
+
+from bot.slack.blocks import (
+    APPROVE_ACTION,
+    CONFIRM_YES_ACTION,
+    approval_blocks,
+    decided_blocks,
+    reply_blocks,
+    slack_date,
+)
+from bot.slack.commands import parse
+from bot.slack.keys import slack_conversation_key
+from bot.slack.listeners.actions import lang_of
+from bot.slack.listeners.events import strip_bot_mention
+from bot.slack.texts import TEXTS_DIR, text
+
+
+def test_catalogs_have_the_same_keys_in_english_and_dutch() -> None:
+    en = yaml.safe_load((TEXTS_DIR / "en.yaml").read_text())
+    nl = yaml.safe_load((TEXTS_DIR / "nl.yaml").read_text())
+    assert set(en) == set(nl)
+
+
+def test_conversation_keys() -> None:
+    assert slack_conversation_key("T1", "C1", "1700.1", "U1", dm=False) == "T1:slack:C1:1700.1"
+    assert slack_conversation_key("T1", "D1", "1700.1", "U1", dm=True) == "T1:dm:U1"
+
+
+def test_confirmation_reply_has_yes_no_buttons_in_its_language() -> None:
+    blocks = reply_blocks("Deploy to production?", kind="confirm", lang="nl")
+    buttons = blocks[1]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["Ja", "Nee"]
+    assert buttons[0]["action_id"] == CONFIRM_YES_ACTION
+    assert reply_blocks("hi", kind="answer", lang="en") == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
+    ]
+
+
+def test_approval_buttons_carry_the_run_and_the_decision_replaces_them() -> None:
+    blocks = approval_blocks("Deploy?", run_id=12, role="admin", title="Deploy", lang="nl")
+    actions = blocks[-1]
+    assert actions["block_id"] == "approval:12:nl"
+    assert lang_of({"block_id": actions["block_id"]}) == "nl"
+    assert {e["value"] for e in actions["elements"]} == {"12"}
+    assert actions["elements"][0]["action_id"] == APPROVE_ACTION
+    when = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    line = text("decided_approve", "en", user="U7", when=slack_date(when))
+    decided = decided_blocks(blocks, line)
+    assert all(b["type"] != "actions" for b in decided)
+    assert "<@U7>" in decided[-1]["elements"][0]["text"]
+    assert "2026-11-26 12:00 UTC" in decided[-1]["elements"][0]["text"]
+
+
+def test_mention_stripping_keeps_other_users() -> None:
+    assert strip_bot_mention("<@UBOT> ask <@U2> about it", "UBOT") == "ask <@U2> about it"
+
+
+def test_command_parsing() -> None:
+    assert parse("") == ("help", [])
+    assert parse("  Status 12 ") == ("status", ["12"])
+    assert parse("write a story")[0] == "write"
