@@ -2,16 +2,26 @@
 
 Production: Redis broker (`BMAD_QUEUE=celery`), tasks `acks_late` so a task whose worker
 dies is redelivered. Embedded default (`BMAD_QUEUE=eager`): no broker; tasks run in the
-calling process (see `agents.dispatch`).
+calling process (see `agents.workflows.dispatch`: a background thread pool).
+
+Beat runs the workflow sweeper (re-queue steps whose worker died, re-send missing notices)
+and the approval timeouts (escalate once, then expire).
 """
 
 from __future__ import annotations
+
+import threading
 
 from celery import Celery
 
 from integrations.settings import Settings, get_settings
 
 celery_app = Celery("bmad")
+_configured_for: tuple[str, str | None, str] | None = None
+_configure_lock = threading.Lock()
+
+SWEEP_EVERY_SECONDS = 15.0
+APPROVALS_EVERY_SECONDS = 60.0
 
 
 def configure_celery(settings: Settings) -> Celery:
@@ -25,14 +35,31 @@ def configure_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue="bmad",
+        task_default_queue=settings.celery_queue,
         broker_transport_options={"visibility_timeout": 3600},
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={},
+        beat_schedule={
+            "workflow-sweeper": {"task": "bmad.sweep_workflows", "schedule": SWEEP_EVERY_SECONDS},
+            "approval-timeouts": {
+                "task": "bmad.expire_approvals",
+                "schedule": APPROVALS_EVERY_SECONDS,
+            },
+        },
     )
     celery_app.autodiscover_tasks(["agents"], related_name="tasks", force=True)
+    return celery_app
+
+
+def ensure_configured(settings: Settings) -> Celery:
+    """Configure once per process (producers call this before sending a task)."""
+    global _configured_for
+    wanted = (settings.queue, settings.redis_url, settings.celery_queue)
+    with _configure_lock:
+        if _configured_for != wanted:
+            configure_celery(settings)
+            _configured_for = wanted
     return celery_app
 
 

@@ -1,0 +1,68 @@
+"""Hand step attempts to whatever runs them: Celery workers, or in-process threads.
+
+Why threads in embedded mode (`BMAD_QUEUE=eager`): there is no broker, but a caller (a
+console turn, an HTTP request) must not wait for a workflow. The thread calls the same
+`execute_step` the Celery task calls, so both modes share one code path.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from agents.workflows.engine import Dispatch
+from agents.workflows.states import LEASE_GRACE_SECONDS
+from integrations.observability.logging import get_logger
+from integrations.settings import Settings
+
+log = get_logger(__name__)
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bmad-step")
+        return _pool
+
+
+def dispatch(settings: Settings, plan: list[Dispatch]) -> None:
+    for item in plan:
+        if settings.queue == "celery":
+            _send_celery(settings, item)
+        elif item.delay > 0:
+            timer = threading.Timer(item.delay, _submit, args=(settings, item))
+            timer.daemon = True
+            timer.start()
+        else:
+            _submit(settings, item)
+
+
+def _send_celery(settings: Settings, item: Dispatch) -> None:
+    from agents.queue import ensure_configured
+    from agents.tasks import run_step
+
+    ensure_configured(settings)
+    run_step.apply_async(
+        args=[item.tenant_id, item.step_id, item.attempt],
+        countdown=item.delay or None,
+        queue=settings.celery_queue,
+        soft_time_limit=item.timeout + 5,
+        time_limit=item.timeout + LEASE_GRACE_SECONDS,
+    )
+
+
+def _submit(settings: Settings, item: Dispatch) -> None:
+    _executor().submit(_run_in_thread, settings, item)
+
+
+def _run_in_thread(settings: Settings, item: Dispatch) -> None:
+    from agents.workflows.executor import execute_step
+
+    try:
+        execute_step(settings, item.tenant_id, item.step_id, item.attempt)
+    except Exception:  # the sweeper re-queues the step; the thread must not die silently
+        log.exception("eager_step_crashed", run_id=item.run_id, step_id=item.step_id)

@@ -1,0 +1,345 @@
+"""The workflow service: what the conversation layer, the API and the CLI call.
+
+Why a facade: callers start, inspect and decide runs without knowing about steps,
+leases, Celery or notices; every state change here commits together with its audit
+entry and outbox event (same `tenant_session`), then the work is dispatched.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agents.roster import get_task
+from agents.workflows.dispatch import dispatch
+from agents.workflows.engine import (
+    Dispatch,
+    advance,
+    create_run,
+    decision_text,
+    finish,
+    lock_run,
+    now,
+    steps_of,
+)
+from agents.workflows.errors import (
+    InvalidTransition,
+    NotAllowed,
+    RunNotFound,
+    WorkflowError,
+)
+from agents.workflows.events import append_event
+from agents.workflows.loader import load_template
+from agents.workflows.notices import RESULT_KINDS, flush_notices
+from agents.workflows.spec import WorkflowTemplate
+from agents.workflows.states import RUN_TERMINAL, STEP_ACTIVE
+from agents.workflows.views import RunView, StepView, run_view
+from integrations.db.events import enqueue_event, record_audit
+from integrations.db.models import Role, WorkflowRun, WorkflowStep
+from integrations.db.session import tenant_session
+from integrations.db.tenants import role_of
+from integrations.observability.logging import bound_context, get_logger
+from integrations.observability.metrics import WORKFLOW_RUNS_STARTED
+from integrations.settings import Settings
+
+__all__ = [
+    "InvalidTransition",
+    "NotAllowed",
+    "RunNotFound",
+    "RunView",
+    "StepView",
+    "WorkflowError",
+    "WorkflowService",
+]
+
+log = get_logger(__name__)
+
+# Who may cancel someone else's run.
+CANCEL_ROLE = Role.admin
+
+_recovered: set[str] = set()
+_recover_lock = threading.Lock()
+
+
+class WorkflowService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        if settings.queue == "eager":
+            self._recover_once()
+
+    # --- starting ---------------------------------------------------------------------------
+
+    def start(
+        self,
+        *,
+        tenant_id: str,
+        workflow: str,
+        inputs: dict[str, str],
+        conversation_key: str,
+        user_id: str,
+        lang: str = "en",
+    ) -> RunView:
+        template = load_template(self.settings, tenant_id, workflow)
+        inputs = {str(k): str(v) for k, v in inputs.items()}
+        missing = [k for k in template.inputs if not inputs.get(k)]
+        if missing:
+            raise WorkflowError("missing_input", workflow=workflow, missing=", ".join(missing))
+        resolved = _resolve_steps(template, inputs)
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            self._before_start(session, tenant_id=tenant_id, workflow=workflow, user_id=user_id)
+            run, plan = create_run(
+                session,
+                tenant_id,
+                template,
+                inputs=inputs,
+                conversation_key=conversation_key,
+                user_id=user_id,
+                lang=lang if lang in ("en", "nl") else "en",
+                resolved=resolved,
+            )
+            run_id = run.id
+        WORKFLOW_RUNS_STARTED.labels(workflow).inc()
+        with bound_context(run_id=run_id, tenant_id=tenant_id):
+            log.info("run_started", workflow=workflow, steps=len(plan))
+        self._after_commit(tenant_id, run_id, plan)
+        return self.get(tenant_id, run_id)
+
+    def _before_start(
+        self, session: Session, *, tenant_id: str, workflow: str, user_id: str
+    ) -> None:
+        """Hook run inside the start transaction, before the run row exists.
+
+        The place for the plan quota check: raise a `WorkflowError` to refuse the start;
+        anything written to `session` commits with the run (and rolls back with it).
+        """
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, run_id: int) -> RunView:
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            run = session.get(WorkflowRun, run_id)
+            if run is None:
+                raise RunNotFound(run_id=run_id)
+            return run_view(run, steps_of(session, run_id))
+
+    def list_runs(
+        self,
+        tenant_id: str,
+        *,
+        conversation_key: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[RunView]:
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            query = (
+                select(WorkflowRun).order_by(WorkflowRun.id.desc()).limit(max(1, min(limit, 500)))
+            )
+            if conversation_key is not None:
+                query = query.where(WorkflowRun.conversation_key == conversation_key)
+            if status is not None:
+                query = query.where(WorkflowRun.status == status)
+            runs = list(session.scalars(query))
+            return [run_view(r, steps_of(session, r.id)) for r in runs]
+
+    def events(self, tenant_id: str, run_id: int) -> list[dict[str, object]]:
+        """The run's event trail, oldest first (for `bmad runs show` and audits)."""
+        from integrations.db.models import WorkflowEvent
+
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            if session.get(WorkflowRun, run_id) is None:
+                raise RunNotFound(run_id=run_id)
+            rows = session.scalars(
+                select(WorkflowEvent)
+                .where(WorkflowEvent.run_id == run_id)
+                .order_by(WorkflowEvent.id)
+            )
+            return [
+                {
+                    "type": e.type,
+                    "step": e.step,
+                    "actor": e.actor,
+                    "details": e.details,
+                    "at": e.created_at.isoformat(),
+                }
+                for e in rows
+            ]
+
+    # --- decisions -------------------------------------------------------------------------------
+
+    def approve(self, tenant_id: str, run_id: int, user_id: str) -> RunView:
+        return self._decide(tenant_id, run_id, user_id, approved=True)
+
+    def reject(self, tenant_id: str, run_id: int, user_id: str) -> RunView:
+        return self._decide(tenant_id, run_id, user_id, approved=False)
+
+    def _decide(self, tenant_id: str, run_id: int, user_id: str, *, approved: bool) -> RunView:
+        action = "approval.approved" if approved else "approval.rejected"
+        try:
+            with tenant_session(self.settings.database_url, tenant_id) as session:
+                run = lock_run(session, tenant_id, run_id)
+                if run is None:
+                    raise RunNotFound(run_id=run_id)
+                step = next(
+                    (s for s in steps_of(session, run_id) if s.status == "waiting_approval"), None
+                )
+                if step is None:
+                    raise InvalidTransition("no_approval_waiting", run_id=run_id)
+                required = Role(step.approval_role or "admin")
+                role = role_of(session, user_id)
+                if role is None or not role.at_least(required):
+                    raise NotAllowed(required.value)
+                at = now()
+                step.status = "succeeded" if approved else "rejected"
+                step.decided_by = user_id
+                step.decided_at = at
+                step.finished_at = at
+                step.output = decision_text(run.lang, approved=approved, user=user_id, at=at)
+                details = {
+                    "run_id": run_id,
+                    "step": step.name,
+                    "approved": approved,
+                    "user_id": user_id,
+                    "role": role.value,
+                    "at": at.isoformat(),
+                    "conversation_key": run.conversation_key,
+                }
+                append_event(
+                    session,
+                    tenant_id,
+                    run_id,
+                    "approval.decided",
+                    step=step.name,
+                    actor=user_id,
+                    details=details,
+                )
+                enqueue_event(session, tenant_id, "approval.decided", details)
+                record_audit(
+                    session,
+                    tenant_id,
+                    actor=user_id,
+                    action=action,
+                    target=f"run:{run_id}",
+                    details=details,
+                    source="workflow",
+                )
+                if approved:
+                    plan = advance(session, run)
+                else:
+                    finish(session, run, "cancelled", error="rejected", actor=user_id)
+                    plan = []
+        except NotAllowed as refused:
+            self._audit_refusal(tenant_id, run_id, user_id, action, refused.required_role)
+            raise
+        self._after_commit(tenant_id, run_id, plan)
+        return self.get(tenant_id, run_id)
+
+    def cancel(self, tenant_id: str, run_id: int, user_id: str) -> RunView:
+        try:
+            with tenant_session(self.settings.database_url, tenant_id) as session:
+                run = lock_run(session, tenant_id, run_id)
+                if run is None:
+                    raise RunNotFound(run_id=run_id)
+                if run.status in RUN_TERMINAL:
+                    raise InvalidTransition("already_finished", run_id=run_id, status=run.status)
+                if run.user_id != user_id:
+                    role = role_of(session, user_id)
+                    if role is None or not role.at_least(CANCEL_ROLE):
+                        raise NotAllowed(CANCEL_ROLE.value)
+                finish(session, run, "cancelled", actor=user_id)
+                record_audit(
+                    session,
+                    tenant_id,
+                    actor=user_id,
+                    action="run.cancelled",
+                    target=f"run:{run_id}",
+                    details={"workflow": run.workflow},
+                    source="workflow",
+                )
+        except NotAllowed as refused:
+            self._audit_refusal(tenant_id, run_id, user_id, "run.cancel", refused.required_role)
+            raise
+        self._after_commit(tenant_id, run_id, [])
+        return self.get(tenant_id, run_id)
+
+    def _audit_refusal(
+        self, tenant_id: str, run_id: int, user_id: str, action: str, required_role: str
+    ) -> None:
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            record_audit(
+                session,
+                tenant_id,
+                actor=user_id,
+                action=f"{action}.refused",
+                target=f"run:{run_id}",
+                details={"required_role": required_role},
+                source="workflow",
+            )
+
+    # --- waiting ---------------------------------------------------------------------------
+
+    def wait_settled(self, tenant_id: str, run_ids: list[int], timeout: float = 120.0) -> None:
+        """Return once every run waits for a person or finished, and its notices went out."""
+        deadline = time.monotonic() + timeout
+        remaining = set(run_ids)
+        while remaining and time.monotonic() < deadline:
+            with tenant_session(self.settings.database_url, tenant_id) as session:
+                for run_id in list(remaining):
+                    run = session.get(WorkflowRun, run_id)
+                    if run is None or _settled(run, steps_of(session, run_id)):
+                        remaining.discard(run_id)
+                session.expire_all()
+            if remaining:
+                time.sleep(0.05)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _after_commit(self, tenant_id: str, run_id: int, plan: list[Dispatch]) -> None:
+        dispatch(self.settings, plan)
+        flush_notices(self.settings, tenant_id, run_id)
+
+    def _recover_once(self) -> None:
+        """Embedded mode has no beat: pick up what a previous process left behind, once."""
+        with _recover_lock:
+            if self.settings.database_url in _recovered:
+                return
+            _recovered.add(self.settings.database_url)
+        from agents.workflows.sweeper import sweep
+
+        try:
+            sweep(self.settings)
+        except Exception:  # an unmigrated database must not break start-up
+            log.warning("embedded_recovery_skipped", exc_info=True)
+
+
+def _resolve_steps(
+    template: WorkflowTemplate, inputs: dict[str, str]
+) -> dict[str, tuple[str | None, str | None]]:
+    """Fill `{agent}` / `{task}` placeholders from the inputs and check the roster."""
+    resolved: dict[str, tuple[str | None, str | None]] = {}
+    for spec in [*template.steps, *template.compensations]:
+        if spec.kind != "agent":
+            continue
+        try:
+            agent = (spec.agent or "").format(**inputs)
+            task = (spec.task or "").format(**inputs)
+        except (KeyError, IndexError, ValueError) as err:
+            raise WorkflowError("missing_input", workflow=template.name, missing=str(err)) from err
+        if get_task(agent, task) is None:
+            raise WorkflowError("unknown_task", agent=agent, task=task)
+        resolved[spec.name] = (agent, task)
+    return resolved
+
+
+def _settled(run: WorkflowRun, steps: list[WorkflowStep]) -> bool:
+    if run.status in RUN_TERMINAL:
+        return run.finish_notified_at is not None
+    if run.status != "waiting_approval" or any(s.status in STEP_ACTIVE for s in steps):
+        return False
+    return not any(
+        s.notified_at is None
+        and (s.status == "waiting_approval" or (s.status == "succeeded" and s.kind in RESULT_KINDS))
+        for s in steps
+    )

@@ -1,0 +1,193 @@
+"""Background repair, run by beat (`bmad beat`) and once at start in embedded mode.
+
+Why: a worker can die mid-step (SIGKILL, OOM, deploy). Its step stays `running` until
+its lease (timeout + grace) passes; then the sweeper counts the attempt as failed and
+re-queues it per the retry policy. It also re-sends notices that a crash left unsent
+(deduped, so never twice) and re-dispatches queued steps whose message was lost.
+Approval timeouts: escalate once (a reminder notice, an outbox event for email), then
+expire the run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from agents.workflows.dispatch import dispatch
+from agents.workflows.engine import (
+    Dispatch,
+    finish,
+    lock_run,
+    now,
+    retry_or_fail,
+    spec_of,
+    template_of,
+)
+from agents.workflows.events import append_event
+from agents.workflows.notices import RESULT_KINDS, flush_notices
+from agents.workflows.states import RUN_ACTIVE, RUN_TERMINAL
+from integrations.db.events import enqueue_event
+from integrations.db.models import WorkflowRun, WorkflowStep
+from integrations.db.session import admin_session, tenant_session
+from integrations.observability.logging import get_logger
+from integrations.observability.metrics import WORKFLOW_STEPS_REQUEUED
+from integrations.settings import Settings
+
+log = get_logger(__name__)
+
+STALE_QUEUED_SECONDS = 600.0
+
+
+def sweep(settings: Settings, at: datetime | None = None) -> dict[str, int]:
+    at = at or now()
+    requeued = _requeue_lost_workers(settings, at)
+    redispatched = _redispatch_stale_queued(settings, at)
+    flushed = sum(flush_notices(settings, t, r) for t, r in _unannounced(settings))
+    if requeued or redispatched or flushed:
+        log.info("workflow_sweep", requeued=requeued, redispatched=redispatched, flushed=flushed)
+    return {"requeued": requeued, "redispatched": redispatched, "flushed": flushed}
+
+
+def _requeue_lost_workers(settings: Settings, at: datetime) -> int:
+    with admin_session(settings.database_url) as session:
+        rows = session.execute(
+            select(
+                WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id, WorkflowStep.attempt
+            )
+            .join(WorkflowRun, WorkflowRun.id == WorkflowStep.run_id)
+            .where(
+                WorkflowStep.status == "running",
+                WorkflowStep.lease_until < at,
+                WorkflowRun.status.in_(RUN_ACTIVE),
+            )
+        ).all()
+    count = 0
+    for tenant_id, run_id, step_id, attempt in rows:
+        plan: list[Dispatch] = []
+        with tenant_session(settings.database_url, tenant_id) as session:
+            run = lock_run(session, tenant_id, run_id)
+            step = session.get(WorkflowStep, step_id)
+            if run is None or step is None:
+                continue
+            session.refresh(step)
+            lease = step.lease_until
+            if step.status != "running" or step.attempt != attempt or lease is None:
+                continue
+            append_event(
+                session,
+                tenant_id,
+                run_id,
+                "step.worker_lost",
+                step=step.name,
+                details={"attempt": attempt},
+            )
+            plan = retry_or_fail(session, run, step, "worker lost (lease expired)")
+            count += 1
+            WORKFLOW_STEPS_REQUEUED.inc()
+        dispatch(settings, plan)
+        flush_notices(settings, tenant_id, run_id)
+    return count
+
+
+def _redispatch_stale_queued(settings: Settings, at: datetime) -> int:
+    """Queued long ago but never claimed: the message was lost (e.g. embedded restart)."""
+    cutoff = at - timedelta(seconds=STALE_QUEUED_SECONDS)
+    with admin_session(settings.database_url) as session:
+        rows = session.execute(
+            select(
+                WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id, WorkflowStep.attempt
+            )
+            .join(WorkflowRun, WorkflowRun.id == WorkflowStep.run_id)
+            .where(
+                WorkflowStep.status == "queued",
+                WorkflowStep.queued_at < cutoff,
+                WorkflowRun.status.in_(RUN_ACTIVE),
+            )
+        ).all()
+        timeouts = {}
+        for _tenant, run_id, step_id, _attempt in rows:
+            run = session.get(WorkflowRun, run_id)
+            step = session.get(WorkflowStep, step_id)
+            if run is not None and step is not None:
+                timeouts[step_id] = spec_of(run, step).timeout_seconds
+    plan = [
+        Dispatch(t, r, s, a, 0.0, timeouts.get(s, 300.0)) for t, r, s, a in rows if s in timeouts
+    ]
+    dispatch(settings, plan)
+    return len(plan)
+
+
+def _unannounced(settings: Settings) -> list[tuple[str, int]]:
+    with admin_session(settings.database_url) as session:
+        step_runs = session.execute(
+            select(WorkflowStep.tenant_id, WorkflowStep.run_id)
+            .where(
+                WorkflowStep.notified_at.is_(None),
+                or_(
+                    and_(WorkflowStep.status == "succeeded", WorkflowStep.kind.in_(RESULT_KINDS)),
+                    WorkflowStep.status == "waiting_approval",
+                ),
+            )
+            .distinct()
+        ).all()
+        finished = session.execute(
+            select(WorkflowRun.tenant_id, WorkflowRun.id).where(
+                WorkflowRun.status.in_(RUN_TERMINAL), WorkflowRun.finish_notified_at.is_(None)
+            )
+        ).all()
+    return sorted({(t, r) for t, r in [*step_runs, *finished]})
+
+
+def expire_approvals(settings: Settings, at: datetime | None = None) -> dict[str, int]:
+    at = at or now()
+    with admin_session(settings.database_url) as session:
+        rows = session.execute(
+            select(WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id).where(
+                WorkflowStep.status == "waiting_approval", WorkflowStep.deadline_at < at
+            )
+        ).all()
+    escalated = expired = 0
+    for tenant_id, run_id, step_id in rows:
+        with tenant_session(settings.database_url, tenant_id) as session:
+            run = lock_run(session, tenant_id, run_id)
+            step = session.get(WorkflowStep, step_id)
+            if run is None or step is None:
+                continue
+            session.refresh(step)
+            if step.status != "waiting_approval":
+                continue
+            details = {
+                "run_id": run_id,
+                "step": step.name,
+                "role": step.approval_role,
+                "conversation_key": run.conversation_key,
+                "workflow": run.workflow,
+            }
+            if step.escalated_at is None:
+                spec = template_of(run).step(step.name)
+                step.escalated_at = at
+                step.deadline_at = at + timedelta(seconds=spec.approval_timeout_seconds)
+                step.notified_at = None  # the reminder goes out through the notice flush
+                details["deadline"] = step.deadline_at.isoformat()
+                append_event(
+                    session,
+                    tenant_id,
+                    run_id,
+                    "approval.escalated",
+                    step=step.name,
+                    details=details,
+                )
+                enqueue_event(session, tenant_id, "approval.escalated", details)
+                escalated += 1
+            else:
+                step.status = "expired"
+                step.finished_at = at
+                step.error = "approval expired"
+                append_event(
+                    session, tenant_id, run_id, "approval.expired", step=step.name, details=details
+                )
+                finish(session, run, "failed", error="approval expired", failed_step=step.name)
+                expired += 1
+        flush_notices(settings, tenant_id, run_id)
+    return {"escalated": escalated, "expired": expired}
