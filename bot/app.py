@@ -7,6 +7,7 @@ import time
 from fastapi import FastAPI, Request, Response
 
 from bot import health
+from bot.billing.webhooks import router as billing_router
 from bot.errors import install_error_handlers
 from bot.limits import BodySizeLimit
 from integrations.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(billing_router)
     app.middleware("http")(_record_metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

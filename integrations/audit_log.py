@@ -1,0 +1,60 @@
+"""Reading the append-only audit log (writing is `integrations.db.events.record_audit`).
+
+Shared by `GET /api/v1/audit` and `bmad audit export`, so both show the same fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.db.models import AuditEntry
+
+
+class AuditRecord(BaseModel):
+    id: int
+    tenant_id: str
+    when: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    source: str
+
+
+def to_record(entry: AuditEntry) -> AuditRecord:
+    return AuditRecord(
+        id=entry.id,
+        tenant_id=entry.tenant_id,
+        when=entry.created_at,
+        actor=entry.actor,
+        action=entry.action,
+        target=entry.target,
+        details=entry.details or {},
+        source=entry.source,
+    )
+
+
+def iter_audit(
+    session: Session,
+    *,
+    after_id: int = 0,
+    action_prefix: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[AuditRecord]:
+    """Entries in id order (the scope of `session` decides which tenants are visible)."""
+    query = select(AuditEntry).where(AuditEntry.id > after_id).order_by(AuditEntry.id)
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix))
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    for entry in session.scalars(query.execution_options(yield_per=500)):
+        yield to_record(entry)
