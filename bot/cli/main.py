@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import ops, tenants
+from bot.cli.runs import runs_app
 
 app = typer.Typer(
     name="bmad",
@@ -15,6 +16,7 @@ app = typer.Typer(
 app.registered_commands.extend(ops.app.registered_commands)
 app.add_typer(tenants.tenants_app, name="tenants")
 app.add_typer(tenants.users_app, name="users")
+app.add_typer(runs_app, name="runs")
 
 
 def main() -> None:
