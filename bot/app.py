@@ -7,9 +7,11 @@ import time
 from fastapi import FastAPI, Request, Response
 
 from bot import health
+from bot.api.router import build_router as build_api_router
 from bot.billing.webhooks import router as billing_router
 from bot.errors import install_error_handlers
 from bot.limits import BodySizeLimit
+from bot.webhooks.router import build_router as build_webhooks_router
 from integrations.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from integrations.settings import Settings, get_settings
 
@@ -20,6 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(build_webhooks_router())
+    app.include_router(build_api_router())
     app.include_router(billing_router)
     app.middleware("http")(_record_metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

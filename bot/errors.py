@@ -22,7 +22,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = exc.detail if isinstance(exc.detail, str) else "http_error"
-        return error_body(exc.status_code, _slug(code), str(exc.detail))
+        response = error_body(exc.status_code, _slug(code), str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on a 401
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:

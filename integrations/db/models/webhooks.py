@@ -54,6 +54,8 @@ class ApiKey(TenantScoped, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The user the key acts as for role-checked actions (approve/reject/cancel).
+    user_id: Mapped[str] = mapped_column(String(64), default="api")
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

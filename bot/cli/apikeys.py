@@ -1,0 +1,82 @@
+"""`bmad apikeys`: create (shown once), list and revoke a tenant's REST API keys."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.api.keys import create_api_key, list_api_keys, revoke_api_key
+from bot.cli.context import cli_settings, fail, print_json
+from integrations.db.session import admin_session, tenant_session
+from integrations.db.tenants import UnknownTenantError, get_tenant
+from integrations.settings import Settings
+
+apikeys_app = typer.Typer(help="Manage REST API keys (Authorization: Bearer ...).")
+
+
+def _known_tenant(settings: Settings, tenant: str) -> None:
+    try:
+        with admin_session(settings.database_url) as session:
+            get_tenant(session, tenant)
+    except UnknownTenantError as err:
+        raise fail(f"unknown tenant: {tenant}", 2) from err
+
+
+@apikeys_app.command("create")
+def create(
+    tenant: str = typer.Option(..., "--tenant", help="tenant id"),
+    name: str = typer.Option("", help="what the key is for"),
+    user: str = typer.Option(
+        "", help="user the key acts as for approvals (default: api:<prefix>, no role)"
+    ),
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    settings = cli_settings()
+    _known_tenant(settings, tenant)
+    with tenant_session(settings.database_url, tenant) as session:
+        key, plain = create_api_key(session, tenant, name=name, user_id=user)
+        prefix = key.prefix
+    typer.echo(plain)
+    typer.secho(f"key {prefix} for tenant {tenant}: store it now, it is not shown again", err=True)
+
+
+@apikeys_app.command("list")
+def list_(
+    tenant: str = typer.Option(..., "--tenant", help="tenant id"),
+    json_out: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """List a tenant's keys (prefixes only)."""
+    settings = cli_settings()
+    _known_tenant(settings, tenant)
+    with tenant_session(settings.database_url, tenant) as session:
+        rows = [
+            {
+                "prefix": k.prefix,
+                "name": k.name,
+                "user": k.user_id,
+                "created_at": k.created_at,
+                "last_used_at": k.last_used_at,
+                "revoked": k.revoked_at is not None,
+            }
+            for k in list_api_keys(session)
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        state = "revoked" if row["revoked"] else "active"
+        typer.echo(f"{row['prefix']}\t{state}\t{row['user']}\t{row['name']}")
+
+
+@apikeys_app.command("revoke")
+def revoke(
+    prefix: str = typer.Argument(..., help="the key's prefix (from `bmad apikeys list`)"),
+    tenant: str = typer.Option(..., "--tenant", help="tenant id"),
+) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    settings = cli_settings()
+    _known_tenant(settings, tenant)
+    with tenant_session(settings.database_url, tenant) as session:
+        found = revoke_api_key(session, prefix)
+    if not found:
+        raise fail(f"no key {prefix} in tenant {tenant}", 1)
+    typer.echo(f"key {prefix} revoked")

@@ -1,0 +1,248 @@
+"""`bmad webhooks`: inbound sources (secrets, tokens, channels, event actions), outbound
+endpoints, test deliveries, the delivery log and a manual outbox drain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from sqlalchemy import select
+
+from bot.cli.context import cli_settings, fail, print_json
+from bot.webhooks.config import SOURCES, configure_source, list_sources
+from bot.webhooks.starts import UnknownAction, workflow_for
+from integrations.db.models import WebhookAttempt, WebhookDelivery
+from integrations.db.session import admin_session, tenant_session
+from integrations.db.tenants import UnknownTenantError, get_tenant
+from integrations.settings import Settings
+from integrations.webhooks_out.crypto import new_secret
+from integrations.webhooks_out.endpoints import (
+    EndpointError,
+    add_endpoint,
+    get_endpoint,
+    list_endpoints,
+    set_enabled,
+)
+from integrations.webhooks_out.events import WEBHOOK_EVENTS
+from integrations.webhooks_out.probe import EndpointNotFound, send_test_event
+from integrations.webhooks_out.worker import drain
+
+webhooks_app = typer.Typer(help="Configure inbound webhooks and outbound endpoints.")
+TENANT = typer.Option(..., "--tenant", help="tenant id")
+
+
+def _known_tenant(settings: Settings, tenant: str) -> None:
+    try:
+        with admin_session(settings.database_url) as session:
+            get_tenant(session, tenant)
+    except UnknownTenantError as err:
+        raise fail(f"unknown tenant: {tenant}", 2) from err
+
+
+def _actions(pairs: list[str]) -> dict[str, str]:
+    actions: dict[str, str] = {}
+    for pair in pairs:
+        event, sep, action = pair.partition("=")
+        if not sep or not event:
+            raise fail(f"--on expects EVENT=ACTION (empty ACTION disables), got {pair!r}", 2)
+        if action:
+            try:
+                workflow_for(action, {})
+            except UnknownAction as err:
+                raise fail(f"{action!r} is not an intent that starts work", 2) from err
+        actions[event] = action
+    return actions
+
+
+@webhooks_app.command("configure")
+def configure(
+    tenant: str = TENANT,
+    source: str = typer.Option(..., help="generic, alertmanager or github"),
+    secret: str = typer.Option(None, help="HMAC secret (generic, github)"),
+    generate_secret: bool = typer.Option(False, help="generate an HMAC secret, print it once"),
+    generate_token: bool = typer.Option(
+        False, help="generate the bearer token (alertmanager), print it once"
+    ),
+    channel: str = typer.Option(None, help="Slack channel id to post in ('' to clear)"),
+    on: list[str] = typer.Option(
+        [], "--on", help="EVENT=ACTION, e.g. pull_request=security_review (github)"
+    ),
+    enabled: bool = typer.Option(None, "--enable/--disable", help="turn the source on or off"),
+) -> None:
+    """Create or update a tenant's inbound webhook source."""
+    settings = cli_settings()
+    if source not in SOURCES:
+        raise fail(f"source must be one of: {', '.join(SOURCES)}", 2)
+    _known_tenant(settings, tenant)
+    if generate_secret and source == "alertmanager":
+        raise fail("alertmanager authenticates with a bearer token: use --generate-token", 2)
+    if generate_token and source != "alertmanager":
+        raise fail("only alertmanager uses a bearer token: use --generate-secret", 2)
+    new_hmac = new_secret("whsec_") if generate_secret else secret
+    token = new_secret("amtok_") if generate_token else None
+    with tenant_session(settings.database_url, tenant) as session:
+        configure_source(
+            session,
+            settings,
+            tenant,
+            source,  # type: ignore[arg-type]
+            secret=new_hmac,
+            token=token,
+            channel=channel,
+            event_actions=_actions(on),
+            enabled=enabled,
+        )
+    if generate_secret:
+        typer.echo(f"secret: {new_hmac}")
+    if token:
+        typer.echo(f"token: {token}")
+    path = f"/webhooks/{source}/{tenant}"
+    typer.secho(f"{source} webhook for {tenant} at {settings.public_url}{path}", err=True)
+
+
+@webhooks_app.command("show")
+def show(tenant: str = TENANT) -> None:
+    """The tenant's inbound sources (never their secrets)."""
+    settings = cli_settings()
+    _known_tenant(settings, tenant)
+    with tenant_session(settings.database_url, tenant) as session:
+        rows = [
+            {
+                "source": s.source,
+                "enabled": s.enabled,
+                "secret": s.secret_encrypted is not None,
+                "token": s.token_hash is not None,
+                "channel": s.channel,
+                "on": s.event_actions,
+            }
+            for s in list_sources(session)
+        ]
+    print_json(rows)
+
+
+@webhooks_app.command("endpoint-add")
+def endpoint_add(
+    tenant: str = TENANT,
+    url: str = typer.Option(..., help="receiver URL (http or https)"),
+    event: list[str] = typer.Option(
+        ..., "--event", help=f"subscribe to (repeat): {', '.join(WEBHOOK_EVENTS)}"
+    ),
+    description: str = typer.Option("", help="what this endpoint is"),
+) -> None:
+    """Register an outbound endpoint; prints its signing secret once."""
+    settings = cli_settings()
+    _known_tenant(settings, tenant)
+    try:
+        with tenant_session(settings.database_url, tenant) as session:
+            endpoint, secret = add_endpoint(session, settings, tenant, url, event, description)
+            endpoint_id = endpoint.id
+    except EndpointError as err:
+        raise fail(str(err), 2) from err
+    typer.echo(f"endpoint {endpoint_id}")
+    typer.echo(f"secret: {secret}")
+
+
+@webhooks_app.command("endpoints")
+def endpoints(tenant: str = TENANT) -> None:
+    """List outbound endpoints with their state and failure streak."""
+    settings = cli_settings()
+    _known_tenant(settings, tenant)
+    with tenant_session(settings.database_url, tenant) as session:
+        rows = [
+            {
+                "id": e.id,
+                "url": e.url,
+                "events": e.events,
+                "enabled": e.enabled,
+                "consecutive_failures": e.consecutive_failures,
+                "disabled_at": e.disabled_at,
+            }
+            for e in list_endpoints(session)
+        ]
+    print_json(rows)
+
+
+@webhooks_app.command("endpoint-enable")
+def endpoint_enable(
+    endpoint_id: int = typer.Argument(..., help="endpoint id"),
+    tenant: str = TENANT,
+    enable: bool = typer.Option(True, "--on/--off", help="enable (default) or disable"),
+) -> None:
+    """Re-enable an endpoint (resets its failure streak) or disable it."""
+    settings = cli_settings()
+    with tenant_session(settings.database_url, tenant) as session:
+        endpoint = get_endpoint(session, endpoint_id)
+        if endpoint is None:
+            raise fail(f"no endpoint {endpoint_id} in tenant {tenant}", 1)
+        set_enabled(endpoint, enable)
+    typer.echo(f"endpoint {endpoint_id} {'enabled' if enable else 'disabled'}")
+
+
+@webhooks_app.command("test")
+def test(endpoint_id: int = typer.Argument(..., help="endpoint id"), tenant: str = TENANT) -> None:
+    """Send a signed test event to an endpoint now and print the receiver's answer."""
+    settings = cli_settings()
+    try:
+        attempt = send_test_event(settings, tenant, endpoint_id)
+    except EndpointNotFound as err:
+        raise fail(f"no endpoint {endpoint_id} in tenant {tenant}", 1) from err
+    if attempt is None:
+        raise fail("the test event was not sent", 1)
+    print_json(
+        {
+            "ok": attempt.ok,
+            "status_code": attempt.status_code,
+            "error": attempt.error,
+            "duration_ms": attempt.duration_ms,
+        }
+    )
+    if not attempt.ok:
+        raise typer.Exit(1)
+
+
+@webhooks_app.command("deliveries")
+def deliveries(
+    tenant: str = TENANT,
+    limit: int = typer.Option(20, min=1, max=500, help="how many attempts, newest first"),
+) -> None:
+    """The delivery log: one line per HTTP attempt."""
+    settings = cli_settings()
+    with tenant_session(settings.database_url, tenant) as session:
+        rows = session.execute(
+            select(WebhookAttempt, WebhookDelivery)
+            .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
+            .order_by(WebhookAttempt.id.desc())
+            .limit(limit)
+        ).all()
+        out = [
+            {
+                "at": a.created_at,
+                "endpoint": a.endpoint_id,
+                "event": d.event_type,
+                "delivery": d.id,
+                "attempt": a.attempt,
+                "status_code": a.status_code,
+                "ok": a.ok,
+                "error": a.error,
+                "delivery_status": d.status,
+            }
+            for a, d in rows
+        ]
+    print_json(out)
+
+
+@webhooks_app.command("drain")
+def drain_cmd() -> None:
+    """One pass of the outbox worker: fan out pending events, deliver what is due."""
+    settings = cli_settings()
+    report = drain(settings, datetime.now(UTC))
+    d = report.deliveries
+    print_json(
+        {
+            "dispatched": report.dispatched,
+            "delivered": d.delivered,
+            "retrying": d.retrying,
+            "failed": d.failed,
+            "skipped": d.skipped,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Inbound webhook receivers (generic, Alertmanager, GitHub). See README.md."""

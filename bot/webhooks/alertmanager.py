@@ -1,0 +1,44 @@
+"""POST /webhooks/alertmanager/{tenant}: Alertmanager's webhook (payload version 4).
+
+Authenticated with a bearer token, as Alertmanager's `http_config.authorization` sends it
+(`Authorization: Bearer <token>`); the tenant's token is stored hashed.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from bot.webhooks import alert_groups
+from bot.webhooks.alertmanager_payload import AlertmanagerPayload
+from bot.webhooks.http import (
+    WebhookRejected,
+    parse_model,
+    require_json,
+    settings_of,
+    source_config,
+)
+
+router = APIRouter(tags=["webhooks"])
+SOURCE = "alertmanager"
+
+
+class AlertmanagerOut(BaseModel):
+    status: str  # started | updated | resolved | ignored
+    run_id: int | None = None
+
+
+@router.post("/webhooks/alertmanager/{tenant}", response_model=AlertmanagerOut)
+async def alertmanager_webhook(tenant: str, request: Request) -> AlertmanagerOut:
+    settings = settings_of(request)
+    require_json(request)
+    config = await run_in_threadpool(source_config, settings, tenant, SOURCE)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise WebhookRejected(401, "missing_token", {"WWW-Authenticate": "Bearer"})
+    if not config.token_matches(token.strip()):
+        raise WebhookRejected(401, "bad_token", {"WWW-Authenticate": "Bearer"})
+    payload = parse_model(AlertmanagerPayload, await request.body())
+    outcome = await run_in_threadpool(alert_groups.handle, settings, config, payload)
+    return AlertmanagerOut(status=outcome.status, run_id=outcome.run_id)

@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints, outbox fan-out, signed delivery with backoff. See README.md."""
