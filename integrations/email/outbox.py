@@ -33,7 +33,9 @@ def queue_email(
         return None
     mail = render_email(template, lang, **(context or {}))
     payload = {"to": normalise(to), **mail.model_dump()}
-    return enqueue_event(session, tenant_id, EMAIL_EVENT, payload)
+    event = enqueue_event(session, tenant_id, EMAIL_EVENT, payload)
+    session.flush()  # callers may want the id (and a bad row fails here, not at commit)
+    return event
 
 
 def admin_recipients(session: Session, *, with_email: bool = True) -> list[User]:
