@@ -25,6 +25,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_webhooks_router())
     app.include_router(build_api_router())
     app.include_router(billing_router)
+    if settings.slack_signing_secret is not None:  # never accept unsigned Slack requests
+        from bot.slack.wiring import mount_slack
+
+        mount_slack(app, settings)
     app.middleware("http")(_record_metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

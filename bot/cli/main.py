@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ops, tenants
+from bot.cli import ops, slack, tenants
 from bot.cli.apikeys import apikeys_app
 from bot.cli.webhooks import webhooks_app
 from bot.cli.runs import runs_app
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.registered_commands.extend(ops.app.registered_commands)
 app.add_typer(tenants.tenants_app, name="tenants")
 app.add_typer(tenants.users_app, name="users")
+app.add_typer(slack.slack_app, name="slack")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(runs_app, name="runs")

@@ -44,6 +44,9 @@ def worker(
         typer.secho("BMAD_QUEUE is 'eager': tasks run in-process, no worker needed.", err=True)
         raise typer.Exit(2)
     celery = configure_celery(settings)
+    from bot.slack.wiring import wire_worker
+
+    wire_worker(settings)  # Slack turn task + Slack notifier in this worker
     celery.worker_main(
         ["worker", f"--concurrency={concurrency}", f"--queues={queues}", "--loglevel=INFO"]
     )

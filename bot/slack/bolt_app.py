@@ -30,6 +30,8 @@ def build_bolt_app(settings: Settings, *, verify_token: bool = True) -> App:
         raise SlackNotConfigured("SLACK_SIGNING_SECRET is not set")
     secret = settings.slack_signing_secret.get_secret_value()
     logger = logging.getLogger("bmad.slack.bolt")
+    # Bolt's info lines echo request bodies (user text); our own logs say what happened.
+    logger.setLevel(logging.WARNING)
     if oauth_mode(settings):
         store = installation_store(settings)
         app = App(
@@ -52,8 +54,7 @@ def build_bolt_app(settings: Settings, *, verify_token: bool = True) -> App:
         token = settings.slack_bot_token.get_secret_value()
         app = App(
             signing_secret=secret,
-            token=token,
-            client=web_client(settings, token),
+            client=web_client(settings, token),  # Bolt takes the token from the client
             token_verification_enabled=verify_token,
             process_before_response=True,
             logger=logger,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.workflows.views import RunView
 from bot.slack.blocks import home_view
 from bot.slack.posting import outbound_for
 from bot.slack.texts import text
@@ -18,9 +19,10 @@ from integrations.settings import Settings
 log = get_logger(__name__)
 
 
-def _can_approve(run: Any, role: Role | None) -> bool:
-    needed = getattr(run, "approval_role", None) or Role.admin.value
-    return role is not None and role.at_least(Role(needed))
+def _can_approve(run: RunView, role: Role | None) -> bool:
+    """The same rule the engine applies on the click (admin when the step names no role)."""
+    needed = Role(run.approval_role or Role.admin.value)
+    return role is not None and role.at_least(needed)
 
 
 def build_home(settings: Settings, team_id: str, user_id: str, lang: str = "en") -> dict[str, Any]:
@@ -30,7 +32,7 @@ def build_home(settings: Settings, team_id: str, user_id: str, lang: str = "en")
     approvals = [
         (text("run_line", lang, run=r), int(r.id))
         for r in runs
-        if getattr(r, "waiting_approval", False) and _can_approve(r, role)
+        if r.waiting_approval and _can_approve(r, role)
     ]
     return home_view(
         runs_lines=[text("run_line", lang, run=r) for r in runs],

@@ -16,7 +16,10 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.concurrency import run_in_threadpool
 
 from bot.errors import error_body
+from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SLACK_ACK_SECONDS, SLACK_REQUESTS
+
+log = get_logger(__name__)
 
 
 def _kind(request: Request) -> str:
@@ -35,6 +38,8 @@ def slack_router(bolt: App) -> APIRouter:
         kind = _kind(request)
         SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
         SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
+        if bolt_response.status == 401:
+            log.warning("slack_request_refused", reason="signature or timestamp", kind=kind)
         return to_starlette_response(bolt_response)
 
     @router.get("/slack/install")

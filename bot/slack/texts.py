@@ -28,9 +28,9 @@ def _catalog(lang: str) -> dict[str, Template]:
     return {name: _env.from_string(text) for name, text in raw.items()}
 
 
-def text(name: str, lang: str = DEFAULT_LANG, **facts: Any) -> str:
-    """Render text `name` in `lang`, falling back to English when the language lacks it."""
-    template = _catalog(lang).get(name) or _catalog(DEFAULT_LANG)[name]
+def text(key: str, lang: str = DEFAULT_LANG, /, **facts: Any) -> str:
+    """Render text `key` in `lang`, falling back to English when the language lacks it."""
+    template = _catalog(lang).get(key) or _catalog(DEFAULT_LANG)[key]
     return template.render(**facts).strip()
 
 

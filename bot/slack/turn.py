@@ -48,9 +48,11 @@ class SlackTurn(BaseModel):
 
 def dispatch_turn(settings: Settings, turn: SlackTurn) -> None:
     if settings.queue == "celery":
+        from agents.queue import ensure_configured
         from bot.slack.tasks import run_slack_turn
 
-        run_slack_turn.delay(turn.model_dump(mode="json"))
+        ensure_configured(settings)
+        run_slack_turn.apply_async(args=[turn.model_dump(mode="json")], queue=settings.celery_queue)
         return
     run_turn(settings, turn)
 

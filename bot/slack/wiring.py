@@ -16,6 +16,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.routes import slack_router
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
+from integrations.slack.installations import oauth_mode
 
 log = get_logger(__name__)
 
@@ -41,9 +42,9 @@ def bolt_app_for(settings: Settings) -> App:
 
 def mount_slack(app: FastAPI, settings: Settings) -> None:
     if settings.queue == "celery":
-        from agents.queue import configure_celery
+        from agents.queue import ensure_configured
 
-        configure_celery(settings)  # the turn task is sent to the shared broker
+        ensure_configured(settings)  # the turn task is sent to the shared broker
     bolt = bolt_app_for(settings)
     app.state.slack_bolt = bolt
     app.include_router(slack_router(bolt))
@@ -54,15 +55,20 @@ def wire_worker(settings: Settings) -> None:
     """Called by `bmad worker` before it starts: Slack turn task + notifier."""
     import bot.slack.tasks  # noqa: F401 - registers bmad.slack.run_turn on the Celery app
 
-    register_slack_notifiers(settings)
+    if slack_can_post(settings):
+        register_slack_notifiers(settings)
+
+
+def slack_can_post(settings: Settings) -> bool:
+    return settings.slack_bot_token is not None or oauth_mode(settings)
 
 
 def prepare_socket_mode(settings: Settings) -> App:
     """The Bolt app for `bmad slack socket`, with the same queue and notifier wiring."""
     if settings.queue == "celery":
-        from agents.queue import configure_celery
+        from agents.queue import ensure_configured
 
-        configure_celery(settings)
+        ensure_configured(settings)
     bolt = bolt_app_for(settings)
     register_slack_notifiers(settings)
     return bolt

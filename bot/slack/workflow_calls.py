@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from agents.workflows.errors import RunNotFound, WorkflowError
 from agents.workflows.service import WorkflowService
+from agents.workflows.views import RunView
 from bot.slack.texts import text
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
@@ -48,7 +48,7 @@ def decide(
     return Decision(True, text(_DONE_TEXT[action], lang, run_id=run_id), now)
 
 
-def recent_runs(settings: Settings, team_id: str) -> list[Any]:
+def recent_runs(settings: Settings, team_id: str) -> list[RunView]:
     return list(_service(settings).list_runs(team_id, limit=RECENT_RUNS))
 
 

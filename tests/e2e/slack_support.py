@@ -69,7 +69,8 @@ class ServeProcess:
         raise RuntimeError(f"bmad serve did not come up:\n{self.output()}")
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")[-6000:]
 
     def close(self) -> None:

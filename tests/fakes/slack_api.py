@@ -94,16 +94,20 @@ class FakeSlackAPI:
         # oauth.v2.access: code -> installation response overrides (installer, team)
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.responders: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-        self._rate_limits: dict[str, list[int]] = {}  # method -> [remaining, retry_after]
+        # (method, channel or None) -> [remaining, retry_after]
+        self._rate_limits: dict[tuple[str, str | None], list[int]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
 
     # -- scripting ------------------------------------------------------------------------
-    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
-        """Answer the next `times` calls of `method` with 429 + Retry-After."""
+    def rate_limit(
+        self, method: str, times: int = 1, retry_after: int = 1, *, channel: str | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` (for `channel`, if given) with 429 +
+        Retry-After, as Slack does when an app posts too fast."""
         with self._lock:
-            self._rate_limits[method] = [times, retry_after]
+            self._rate_limits[(method, channel)] = [times, retry_after]
 
     def add_oauth_code(self, code: str, *, installer: str, team_id: str, team_name: str) -> None:
         with self._lock:
@@ -114,22 +118,33 @@ class FakeSlackAPI:
             }
 
     # -- inspection -----------------------------------------------------------------------
-    def calls_to(self, method: str, *, answered_ok: bool = True) -> list[SlackCall]:
-        """Recorded calls of `method`; by default only those the fake answered 200."""
+    def calls_to(
+        self, method: str, *, answered_ok: bool = True, channel: str | None = None
+    ) -> list[SlackCall]:
+        """Recorded calls of `method` (only those answered 200 unless `answered_ok=False`),
+        optionally only those for `channel` (`channel` or `channel_id` parameter)."""
         with self._lock:
-            return [
-                c for c in self.calls if c.method == method and (c.status == 200 or not answered_ok)
-            ]
+            return [c for c in self.calls if self._matches(c, method, answered_ok, channel)]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 10.0, *, channel: str | None = None
+    ) -> list[SlackCall]:
         """Block until `count` successful calls of `method` were recorded (or the timeout)."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                found = [c for c in self.calls if c.method == method and c.status == 200]
+                found = [c for c in self.calls if self._matches(c, method, True, channel)]
                 if len(found) >= count or time.monotonic() >= deadline:
                     return found
                 self._lock.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+
+    @staticmethod
+    def _matches(call: SlackCall, method: str, answered_ok: bool, channel: str | None) -> bool:
+        if call.method != method or (answered_ok and call.status != 200):
+            return False
+        if channel is None:
+            return True
+        return channel in (call.params.get("channel"), call.params.get("channel_id"))
 
     @property
     def base_url(self) -> str:
@@ -152,12 +167,14 @@ class FakeSlackAPI:
             self.calls.append(SlackCall(method, params, token, status))
             self._lock.notify_all()
 
-    def _limited(self, method: str) -> int | None:
+    def _limited(self, method: str, params: dict[str, Any]) -> int | None:
+        channel = params.get("channel") or params.get("channel_id")
         with self._lock:
-            limit = self._rate_limits.get(method)
-            if limit and limit[0] > 0:
-                limit[0] -= 1
-                return limit[1]
+            for scope in ((method, channel), (method, None)):
+                limit = self._rate_limits.get(scope)
+                if limit and limit[0] > 0:
+                    limit[0] -= 1
+                    return limit[1]
         return None
 
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +287,7 @@ class FakeSlackAPI:
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
                 token = token or params.get("token")
-                retry_after = fake._limited(method)
+                retry_after = fake._limited(method, params)
                 fake._record(
                     method,
                     params,

@@ -1,0 +1,169 @@
+"""Slack over HTTP against a real `bmad serve` (PostgreSQL + Redis), the real slack_sdk and
+Bolt, and the local fake Slack Web API. Requests are signed exactly as Slack signs them."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.slack_support import ServeProcess, post_signed, slack_env
+from tests.fakes import slack_payloads as P
+from tests.fakes.slack_api import FakeSlackAPI
+
+pytestmark = pytest.mark.slow
+
+QUIET_SECONDS = 2.0  # how long "nothing was posted" is watched for
+
+
+@dataclass
+class Stack:
+    fake: FakeSlackAPI
+    serve: ServeProcess
+    http: httpx.Client
+    database_url: str
+
+    def send(self, body: str, **kw: object) -> httpx.Response:
+        return post_signed(self.http, self.serve.base_url, body, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def stack(pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir: Path = tmp_path_factory.mktemp("slack")
+    with FakeSlackAPI() as fake:
+        serve = ServeProcess(slack_env(fake.api_url, pg_url, redis_url), workdir)
+        # The ack must come well inside Slack's 3 s: the client gives up after 3 s.
+        http = httpx.Client(timeout=3.0)
+        try:
+            yield Stack(fake, serve, http, pg_url)
+        finally:
+            http.close()
+            serve.close()
+
+
+def ids() -> tuple[str, str, str]:
+    """A fresh team (tenant), user and channel per test: no shared keys or rows."""
+    tag = uuid.uuid4().hex[:8].upper()
+    return f"T{tag}", f"U{tag}", f"C{tag}"
+
+
+def test_url_verification_echoes_the_challenge(stack: Stack) -> None:
+    response = stack.send(P.url_verification("c-123"))
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "c-123"}
+
+
+def test_a_wrong_signature_gets_401_and_is_not_processed(stack: Stack) -> None:
+    team, user, channel = ids()
+    body = P.event_callback(team, P.app_mention(user, channel, "help"))
+    response = stack.send(body, secret="not-the-signing-secret")
+    assert response.status_code == 401
+    assert response.json()  # a JSON body, no traceback
+    time.sleep(QUIET_SECONDS)
+    assert stack.fake.calls_to("chat.postMessage", channel=channel) == []
+
+
+def test_an_old_timestamp_gets_401_and_is_not_processed(stack: Stack) -> None:
+    team, user, channel = ids()
+    body = P.event_callback(team, P.app_mention(user, channel, "help"))
+    response = stack.send(body, timestamp=int(time.time()) - 6 * 60)
+    assert response.status_code == 401
+    time.sleep(QUIET_SECONDS)
+    assert stack.fake.calls_to("chat.postMessage", channel=channel) == []
+
+
+def test_slash_help_answers_ephemerally_in_the_ack(stack: Stack) -> None:
+    team, user, channel = ids()
+    response = stack.send(P.slash_command(team, user, channel, "help"), form=True)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    assert "/bmad status" in answer["text"]
+
+
+def test_mention_is_answered_in_its_thread(stack: Stack) -> None:
+    team, user, channel = ids()
+    event = P.app_mention(user, channel, "what can you do?")
+    response = stack.send(P.event_callback(team, event))
+    assert response.status_code == 200
+    (reply,) = stack.fake.wait_for("chat.postMessage", 1, timeout=20, channel=channel)
+    assert reply.params["thread_ts"] == event["ts"]
+    assert reply.params["text"]
+    assert reply.token == "xoxb-test-bot-token"
+
+
+def test_slack_retries_produce_one_reply(stack: Stack) -> None:
+    team, user, channel = ids()
+    body = P.event_callback(team, P.app_mention(user, channel, "hello"))
+    for retry in (None, 1, 2):
+        assert stack.send(body, retry_num=retry).status_code == 200
+    stack.fake.wait_for("chat.postMessage", 1, timeout=20, channel=channel)
+    time.sleep(QUIET_SECONDS)
+    assert len(stack.fake.calls_to("chat.postMessage", channel=channel)) == 1
+
+
+def test_dm_slot_question_and_answer_in_the_thread(stack: Stack) -> None:
+    team, user, _ = ids()
+    dm = f"D{user[1:]}"
+    first = P.message(user, dm, "write a user story", channel_type="im")
+    assert stack.send(P.event_callback(team, first)).status_code == 200
+    (question,) = stack.fake.wait_for("chat.postMessage", 1, timeout=20, channel=dm)
+    assert question.params["thread_ts"] == first["ts"]
+    answer = P.message(user, dm, "password reset", channel_type="im", thread_ts=first["ts"])
+    assert stack.send(P.event_callback(team, answer)).status_code == 200
+    replies = stack.fake.wait_for("chat.postMessage", 2, timeout=20, channel=dm)
+    assert len(replies) >= 2
+    assert replies[1].params["thread_ts"] == first["ts"]
+    assert replies[1].params["text"] != question.params["text"]
+
+
+def test_edits_joins_and_bot_messages_are_ignored(stack: Stack) -> None:
+    team, user, _ = ids()
+    dm = f"D{user[1:]}"
+    for event in (
+        P.message(user, dm, "edited", subtype="message_changed"),
+        P.message(user, dm, "joined", subtype="channel_join"),
+        P.message(user, dm, "from a bot", subtype="bot_message", bot_id="B999"),
+    ):
+        assert stack.send(P.event_callback(team, event)).status_code == 200
+    time.sleep(QUIET_SECONDS)
+    assert stack.fake.calls_to("chat.postMessage", channel=dm) == []
+
+
+def test_rate_limited_reply_is_retried_after_retry_after(stack: Stack) -> None:
+    team, user, channel = ids()
+    stack.fake.rate_limit("chat.postMessage", times=1, retry_after=1, channel=channel)
+    assert stack.send(P.event_callback(team, P.app_mention(user, channel, "hi"))).status_code == 200
+    stack.fake.wait_for("chat.postMessage", 1, timeout=20, channel=channel)
+    attempts = stack.fake.calls_to("chat.postMessage", answered_ok=False, channel=channel)
+    assert [a.status for a in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.9
+
+
+def test_slash_subcommands_answer_ephemerally(stack: Stack) -> None:
+    team, user, channel = ids()
+    for command in ("runs", "agents"):
+        response = stack.send(P.slash_command(team, user, channel, command), form=True)
+        assert response.status_code == 200
+    answers = stack.fake.wait_for("chat.postEphemeral", 2, timeout=20, channel=channel)
+    texts = sorted(a.params["text"] for a in answers)
+    assert any("No workflow runs yet" in t for t in texts)
+    assert any("crew" in t for t in texts)
+    assert all(a.params["user"] == user for a in answers)
+
+
+def test_app_home_is_published(stack: Stack) -> None:
+    team, user, _ = ids()
+    assert stack.send(P.event_callback(team, P.app_home_opened(user))).status_code == 200
+    published = stack.fake.wait_for("views.publish", 1, timeout=20)
+    mine = [c for c in published if c.params.get("user_id") == user]
+    assert mine, published
+    view = mine[0].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["type"] == "home"
