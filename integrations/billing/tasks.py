@@ -1,0 +1,58 @@
+"""Celery tasks and beat entries of billing, email and data protection.
+
+Registered by name (`bmad.billing.*`); `beat_entries()` is merged into the beat schedule
+by `agents.queue.configure_celery`. Each task is idempotent, so a duplicate run is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.schedules import crontab
+
+from integrations.billing.meter import report_usage
+from integrations.email.delivery import deliver_pending_emails
+from integrations.email.digest import queue_weekly_digests
+from integrations.privacy.retention import purge_expired
+from integrations.settings import get_settings
+
+DELIVER_EMAILS = "bmad.billing.deliver_emails"
+REPORT_USAGE = "bmad.billing.report_usage"
+RETENTION_PURGE = "bmad.billing.retention_purge"
+WEEKLY_DIGEST = "bmad.billing.weekly_digest"
+
+
+@shared_task(name=DELIVER_EMAILS, ignore_result=True)
+def deliver_emails() -> dict[str, int]:
+    return deliver_pending_emails(get_settings()).model_dump()
+
+
+@shared_task(name=REPORT_USAGE, ignore_result=True)
+def report_usage_to_stripe() -> dict[str, int]:
+    return report_usage(get_settings()).model_dump()
+
+
+@shared_task(name=RETENTION_PURGE, ignore_result=True)
+def retention_purge() -> dict[str, int]:
+    return purge_expired(get_settings()).model_dump()
+
+
+@shared_task(name=WEEKLY_DIGEST, ignore_result=True)
+def weekly_digest() -> int:
+    return queue_weekly_digests(get_settings())
+
+
+def beat_entries() -> dict[str, dict[str, Any]]:
+    return {
+        "billing-deliver-emails": {"task": DELIVER_EMAILS, "schedule": 15.0},
+        "billing-report-usage": {"task": REPORT_USAGE, "schedule": 300.0},
+        "billing-retention-purge": {
+            "task": RETENTION_PURGE,
+            "schedule": crontab(hour=3, minute=17),
+        },
+        "billing-weekly-digest": {
+            "task": WEEKLY_DIGEST,
+            "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+        },
+    }
