@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import ops, slack, tenants
 from bot.cli.apikeys import apikeys_app
+from bot.cli.audit import audit_app
 from bot.cli.nlu import nlu_app
 from bot.cli.webhooks import webhooks_app
 from bot.cli.runs import runs_app
@@ -24,6 +25,7 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(runs_app, name="runs")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
