@@ -234,7 +234,9 @@ def finish(
     run.finished_at = now()
     run.error = error[:500] if error else None
     for step in steps_of(session, run.id):
-        if step.status in ("pending", "queued", "waiting_approval"):
+        if step.is_compensation and step.status == "pending":
+            step.status = "skipped"  # never needed
+        elif step.status in ("pending", "queued", "waiting_approval"):
             step.status = "skipped" if status != "cancelled" else "cancelled"
         elif step.status == "running":
             step.status = "cancelled"  # its late result is discarded by complete_step
@@ -271,9 +273,8 @@ def claim_step(
     spec = spec_of(run, step)
     step.status = "running"
     step.started_at = now()
-    step.lease_until = step.started_at + timedelta(
-        seconds=spec.timeout_seconds + LEASE_GRACE_SECONDS
-    )
+    grace = min(LEASE_GRACE_SECONDS, spec.timeout_seconds)
+    step.lease_until = step.started_at + timedelta(seconds=spec.timeout_seconds + grace)
     append_event(
         session, tenant_id, run.id, "step.started", step=step.name, details={"attempt": attempt}
     )

@@ -13,5 +13,6 @@ STEP_FAILED = ("failed", "rejected", "expired")
 STEP_DONE = ("succeeded", "skipped")
 STEP_TERMINAL = (*STEP_DONE, *STEP_FAILED, "cancelled")
 
-# Seconds a running step may exceed its timeout before the sweeper presumes its worker dead.
+# Seconds a running step may exceed its timeout before the sweeper presumes its worker dead
+# (capped at the step's own timeout, so short steps recover quickly).
 LEASE_GRACE_SECONDS = 30.0

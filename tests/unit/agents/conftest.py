@@ -1,0 +1,63 @@
+"""Fixtures for the agents/workflows unit tests: embedded SQLite + in-process Redis.
+
+The workflow steps run in the embedded thread pool (BMAD_QUEUE=eager), exactly as in the
+default install; nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.workflows.loader import tenant_dir
+from agents.workflows.service import WorkflowService
+from integrations.db.models import Role
+from integrations.db.session import tenant_session
+from integrations.db.tenants import set_role
+from integrations.settings import Settings
+from tests.conftest import make_tenant
+
+
+@pytest.fixture
+def tenant(embedded_settings: Settings, tenant_id: str) -> str:
+    make_tenant(embedded_settings.database_url, tenant_id)
+    with tenant_session(embedded_settings.database_url, tenant_id) as session:
+        set_role(session, tenant_id, "alice-admin", Role.admin)
+        set_role(session, tenant_id, "bob-member", Role.member)
+        set_role(session, tenant_id, "olga-owner", Role.owner)
+    return tenant_id
+
+
+@pytest.fixture
+def service(embedded_settings: Settings) -> WorkflowService:
+    return WorkflowService(embedded_settings)
+
+
+def place_template(settings: Settings, tenant_id: str, name: str, body: str) -> Path:
+    """A test-only workflow template in the tenant's templates folder."""
+    folder = tenant_dir(settings, tenant_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+SLOW_TEMPLATE = """
+name: test_slow
+description: Test only - a step that sleeps for the `sleep_seconds` input, then a summary.
+inputs: [feature]
+steps:
+  - name: slow
+    kind: agent
+    agent: product_owner
+    task: write_user_story
+    sleep_input: sleep_seconds
+    timeout_seconds: {timeout}
+    retry: {{max_attempts: 3, backoff_seconds: 0}}
+  - name: after
+    kind: agent
+    agent: test_engineer
+    task: create_test_plan
+    needs: [slow]
+"""

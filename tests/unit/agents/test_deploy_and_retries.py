@@ -1,0 +1,134 @@
+"""Deploy steps: dry run without a hook, the tenant's hook called when set, retries with
+backoff on errors and the compensation step when the retries run out."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from agents.notify import read_notices
+from agents.workflows.service import WorkflowService
+from integrations.db.models import DeployHook
+from integrations.db.session import tenant_session
+from integrations.settings import Settings
+from tests.unit.agents.conftest import place_template
+
+
+class HookServer:
+    """The tenant's own deploy endpoint (outside our system): answers scripted statuses."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.received: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                server.received.append(json.loads(body))
+                status = server.statuses.pop(0) if server.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/deploy"
+
+
+@pytest.fixture
+def hook() -> Iterator[HookServer]:
+    server = HookServer([])
+    yield server
+    server.httpd.shutdown()
+
+
+FAST_DEPLOY = """
+name: deploy
+steps:
+  - {name: plan, kind: agent, agent: devops, task: deploy}
+  - name: deploy
+    kind: deploy
+    needs: [plan]
+    timeout_seconds: 10
+    retry: {max_attempts: 3, backoff_seconds: 0.1, backoff_factor: 2}
+    on_failure: deploy_failed
+  - {name: notify, kind: notify, message: deploy_done, needs: [deploy]}
+compensations:
+  - {name: deploy_failed, kind: notify, message: deploy_failed}
+"""
+
+
+def _start(service: WorkflowService, tenant: str):  # type: ignore[no-untyped-def]
+    run = service.start(
+        tenant_id=tenant,
+        workflow="deploy",
+        inputs={"service": "checkout", "environment": "staging"},
+        conversation_key=f"{tenant}:api:c1",
+        user_id="bob-member",
+    )
+    service.wait_settled(tenant, [run.id], timeout=30)
+    return service.get(tenant, run.id)
+
+
+def _set_hook(settings: Settings, tenant: str, url: str) -> None:
+    with tenant_session(settings.database_url, tenant) as session:
+        session.add(DeployHook(tenant_id=tenant, url=url))
+
+
+def test_without_a_hook_the_deploy_is_a_labelled_dry_run(
+    embedded_settings: Settings, service: WorkflowService, tenant: str
+) -> None:
+    run = _start(service, tenant)
+    assert run.status == "succeeded"
+    deploy = next(s for s in run.steps if s.name == "deploy")
+    assert deploy.output.startswith("_Dry run") and "nothing was deployed" in deploy.output
+    assert "checkout to staging" in deploy.output
+
+
+def test_hook_errors_are_retried_with_backoff_then_succeed(
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+) -> None:
+    place_template(embedded_settings, tenant, "deploy", FAST_DEPLOY)
+    _set_hook(embedded_settings, tenant, hook.url)
+    hook.statuses[:] = [503, 502]
+    run = _start(service, tenant)
+    assert run.status == "succeeded"
+    assert len(hook.received) == 3
+    assert {r["idempotency_key"] for r in hook.received} == {f"{tenant}:{run.id}:deploy"}
+    assert hook.received[0]["service"] == "checkout" and "checkout" in hook.received[0]["plan"]
+    assert "HTTP 200" in next(s.output for s in run.steps if s.name == "deploy")
+    notices = [n for _, n in read_notices(embedded_settings, tenant, f"{tenant}:api:c1")]
+    assert [n.step for n in notices if n.kind in ("step_result", "info")] == [
+        "plan",
+        "deploy",
+        "notify",
+    ]
+
+
+def test_when_retries_run_out_the_compensation_step_runs_and_the_run_fails(
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+) -> None:
+    place_template(embedded_settings, tenant, "deploy", FAST_DEPLOY)
+    _set_hook(embedded_settings, tenant, hook.url)
+    hook.statuses[:] = [500, 500, 500]
+    run = _start(service, tenant)
+    assert run.status == "failed"
+    assert {s.name: s.status for s in run.steps} == {
+        "plan": "succeeded",
+        "deploy": "failed",
+        "notify": "skipped",
+        "deploy_failed": "succeeded",
+    }
+    assert "HTTP 500" in run.error
+    notices = [n for _, n in read_notices(embedded_settings, tenant, f"{tenant}:api:c1")]
+    assert "failed" in next(n.text for n in notices if n.step == "deploy_failed")
+    assert notices[-1].kind == "run_finished" and "deploy" in notices[-1].text
