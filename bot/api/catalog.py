@@ -2,56 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from bot.api.deps import PrincipalDep
-from bot.api.schemas import ERRORS, AgentList, AgentOut, WorkflowList, WorkflowOut
+from agents.roster import list_agents as roster
+from agents.workflows.loader import list_templates, load_template
+from bot.api.deps import PrincipalDep, SettingsDep
+from bot.api.schemas import (
+    ERRORS,
+    AgentList,
+    AgentOut,
+    WorkflowList,
+    WorkflowOut,
+    WorkflowStepOut,
+)
 
 router = APIRouter(tags=["catalog"])
-
-
-def _field(obj: Any, *names: str, default: Any = "") -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
+Lang = Annotated[str, Query(pattern=r"^(en|nl)$")]
 
 
 @router.get("/agents", response_model=AgentList, responses=ERRORS)
-def list_agents(_principal: PrincipalDep) -> AgentList:
+def list_agents(_principal: PrincipalDep, lang: Lang = "en") -> AgentList:
     """The agent roster: each agent's role and the tasks it performs."""
-    from agents.roster import list_agents as roster
-
-    agents = []
-    for agent in roster():
-        tasks = _field(agent, "tasks", default=[])
-        agents.append(
-            AgentOut(
-                name=str(_field(agent, "name", "id")),
-                title=str(_field(agent, "title", "role")),
-                description=str(_field(agent, "description", "summary")),
-                tasks=[str(_field(t, "name", default=t)) for t in tasks],
-            )
-        )
-    return AgentList(agents=agents)
+    return AgentList(
+        agents=[
+            AgentOut(key=a.key, name=a.name, description=a.describe(lang), tasks=list(a.tasks))
+            for a in roster()
+        ]
+    )
 
 
 @router.get("/workflows", response_model=WorkflowList, responses=ERRORS)
-def list_workflows(_principal: PrincipalDep) -> WorkflowList:
-    """Workflow templates that runs can be started from."""
-    from agents.workflows.templates import list_templates
-
+def list_workflows(principal: PrincipalDep, settings: SettingsDep) -> WorkflowList:
+    """Workflow templates runs can be started from: built-ins and the tenant's own."""
     workflows = []
-    for template in list_templates():
-        steps = _field(template, "steps", default=[])
+    for name in list_templates(settings, principal.tenant_id):
+        template = load_template(settings, principal.tenant_id, name)
         workflows.append(
             WorkflowOut(
-                name=str(_field(template, "name", "id")),
-                description=str(_field(template, "description", "title")),
-                steps=[str(_field(s, "name", "id", default=s)) for s in steps],
+                name=template.name,
+                description=template.description,
+                inputs=list(template.inputs),
+                steps=[
+                    WorkflowStepOut(
+                        name=s.name, kind=s.kind, agent=s.agent, task=s.task, needs=list(s.needs)
+                    )
+                    for s in template.steps
+                ],
             )
         )
     return WorkflowList(workflows=workflows)

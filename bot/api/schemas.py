@@ -47,8 +47,9 @@ class RunOut(BaseModel):
     user_id: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
     steps: list[StepOut] = Field(default_factory=list)
-    waiting_approval: bool = False
+    waiting_approval: str | None = None  # name of the approval step that waits, if any
     approval_role: str | None = None
+    error: str | None = None
 
 
 class RunList(BaseModel):
@@ -56,8 +57,8 @@ class RunList(BaseModel):
 
 
 class AgentOut(BaseModel):
+    key: str
     name: str
-    title: str = ""
     description: str = ""
     tasks: list[str] = Field(default_factory=list)
 
@@ -66,10 +67,19 @@ class AgentList(BaseModel):
     agents: list[AgentOut]
 
 
+class WorkflowStepOut(BaseModel):
+    name: str
+    kind: str
+    agent: str | None = None
+    task: str | None = None
+    needs: list[str] = Field(default_factory=list)
+
+
 class WorkflowOut(BaseModel):
     name: str
     description: str = ""
-    steps: list[str] = Field(default_factory=list)
+    inputs: list[str] = Field(default_factory=list)
+    steps: list[WorkflowStepOut] = Field(default_factory=list)
 
 
 class WorkflowList(BaseModel):

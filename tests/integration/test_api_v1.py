@@ -1,0 +1,163 @@
+"""REST API /api/v1 against the real PostgreSQL and Redis: turns, runs, roles, isolation."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agents.workflows.service import WorkflowService
+from bot.api.keys import create_api_key
+from bot.app import create_app
+from integrations.db.models import Role
+from integrations.db.session import tenant_session
+from integrations.db.tenants import set_role
+from integrations.settings import Settings
+from tests.conftest import make_tenant
+
+pytestmark = pytest.mark.integration
+
+
+def _key(settings: Settings, tenant: str, user: str = "") -> dict[str, str]:
+    with tenant_session(settings.database_url, tenant) as session:
+        _row, plain = create_api_key(session, tenant, name="test", user_id=user)
+    return {"Authorization": f"Bearer {plain}"}
+
+
+@pytest.fixture
+def client(service_settings: Settings) -> TestClient:
+    return TestClient(create_app(service_settings))
+
+
+@pytest.fixture
+def two_tenants(service_settings: Settings, tenant_id: str) -> tuple[str, str]:
+    url = service_settings.database_url
+    return make_tenant(url, tenant_id + "a"), make_tenant(url, tenant_id + "b")
+
+
+def _start(settings: Settings, tenant: str, workflow: str = "release", user: str = "U1") -> int:
+    service = WorkflowService(settings)
+    run = service.start(
+        tenant_id=tenant,
+        workflow=workflow,
+        inputs={"version": "2.0"},
+        conversation_key=f"{tenant}:api:c",
+        user_id=user,
+    )
+    service.wait_settled(tenant, [run.id], timeout=60)
+    return run.id
+
+
+def test_message_turn_with_and_without_key(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, _ = two_tenants
+    body = {"conversation_id": "c-1", "user": "U1", "text": "what can you do"}
+    assert client.post("/api/v1/messages", json=body).status_code == 401
+    r = client.post("/api/v1/messages", json=body, headers=_key(service_settings, a))
+    assert r.status_code == 200, r.text
+    reply = r.json()
+    assert reply["kind"] == "answer" and reply["intent"] == "help"
+    assert reply["conversation_key"] == f"{a}:api:c-1"
+    assert reply["text"]
+
+
+def test_message_that_starts_a_run_returns_its_id(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, b = two_tenants
+    key_a = _key(service_settings, a)
+    body = {"conversation_id": "c-2", "user": "U1", "text": "write a user story for coupon codes"}
+    r = client.post("/api/v1/messages", json=body, headers=key_a)
+    assert r.status_code == 200 and r.json()["kind"] == "started", r.text
+    (run_id,) = r.json()["run_ids"]
+    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    run = client.get(f"/api/v1/runs/{run_id}", headers=key_a).json()
+    assert run["status"] == "succeeded"
+    assert run["steps"][0]["agent"] == "product_owner" and run["steps"][0]["output"]
+    listed = client.get("/api/v1/runs", params={"conversation_id": "c-2"}, headers=key_a).json()
+    assert [x["id"] for x in listed["runs"]] == [run_id]
+    # tenant b never sees it
+    key_b = _key(service_settings, b)
+    assert client.get(f"/api/v1/runs/{run_id}", headers=key_b).status_code == 404
+    assert client.get("/api/v1/runs", headers=key_b).json() == {"runs": []}
+
+
+def test_isolation_on_every_run_route(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, b = two_tenants
+    run_id = _start(service_settings, a)
+    admin_b = _key(service_settings, b, user="UADMINB")
+    with tenant_session(service_settings.database_url, b) as session:
+        set_role(session, b, "UADMINB", Role.owner)
+    for method, path in [
+        ("GET", f"/api/v1/runs/{run_id}"),
+        ("POST", f"/api/v1/runs/{run_id}/approve"),
+        ("POST", f"/api/v1/runs/{run_id}/reject"),
+        ("POST", f"/api/v1/runs/{run_id}/cancel"),
+    ]:
+        r = client.request(method, path, headers=admin_b)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json()["error"]["code"] == "run_not_found"
+    assert client.get("/api/v1/runs", headers=admin_b).json() == {"runs": []}
+    assert client.get("/api/v1/usage", headers=admin_b).json()["tenant"] == b
+    # and the run is untouched
+    assert WorkflowService(service_settings).get(a, run_id).status == "waiting_approval"
+
+
+def test_approval_is_role_checked(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, _ = two_tenants
+    run_id = _start(service_settings, a)
+    plain = _key(service_settings, a)  # acts as api:<prefix>, no role
+    r = client.post(f"/api/v1/runs/{run_id}/approve", headers=plain)
+    assert r.status_code == 403
+    assert r.json()["error"]["required_role"] == "admin"
+    admin = _key(service_settings, a, user="UADMIN")
+    with tenant_session(service_settings.database_url, a) as session:
+        set_role(session, a, "UADMIN", Role.admin)
+    r = client.post(f"/api/v1/runs/{run_id}/approve", headers=admin)
+    assert r.status_code == 200, r.text
+    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    assert client.get(f"/api/v1/runs/{run_id}", headers=admin).json()["status"] == "succeeded"
+    again = client.post(f"/api/v1/runs/{run_id}/approve", headers=admin)
+    assert again.status_code == 409
+
+
+def test_reject_and_cancel(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, _ = two_tenants
+    admin = _key(service_settings, a, user="UADMIN2")
+    with tenant_session(service_settings.database_url, a) as session:
+        set_role(session, a, "UADMIN2", Role.admin)
+    rejected = _start(service_settings, a)
+    r = client.post(f"/api/v1/runs/{rejected}/reject", headers=admin)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    cancelled = _start(service_settings, a)
+    assert (
+        client.post(
+            f"/api/v1/runs/{cancelled}/cancel", headers=_key(service_settings, a)
+        ).status_code
+        == 403
+    )
+    r = client.post(f"/api/v1/runs/{cancelled}/cancel", headers=admin)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/runs/{cancelled}/cancel", headers=admin).status_code == 409
+    waiting = client.get("/api/v1/runs", params={"status": "cancelled"}, headers=admin).json()
+    assert {x["id"] for x in waiting["runs"]} == {rejected, cancelled}
+
+
+def test_catalog_routes(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, _ = two_tenants
+    key = _key(service_settings, a)
+    agents = client.get("/api/v1/agents", headers=key).json()["agents"]
+    assert {"product_owner", "developer", "devops"} <= {x["key"] for x in agents}
+    nl = client.get("/api/v1/agents", params={"lang": "nl"}, headers=key).json()["agents"]
+    assert nl[0]["description"] != agents[0]["description"]
+    flows = {w["name"]: w for w in client.get("/api/v1/workflows", headers=key).json()["workflows"]}
+    assert {"incident_response", "single_task", "release"} <= set(flows)
+    assert [s["kind"] for s in flows["release"]["steps"]] == ["agent", "approval", "notify"]

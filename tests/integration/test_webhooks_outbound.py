@@ -1,0 +1,228 @@
+"""Outbound webhooks: transactional outbox -> signed delivery, backoff, log, auto-disable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from agents.workflows.service import WorkflowService
+from integrations.db.events import enqueue_event
+from integrations.db.models import (
+    OutboxEvent,
+    User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from integrations.db.session import tenant_session
+from integrations.settings import Settings
+from integrations.webhooks_out.endpoints import EndpointError, add_endpoint
+from integrations.webhooks_out.probe import send_test_event
+from integrations.webhooks_out.signing import verify_timestamped
+from integrations.webhooks_out.worker import drain
+from tests.conftest import make_tenant
+from tests.unit.webhooks.receiver import Receiver
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def tenant(service_settings: Settings, tenant_id: str) -> str:
+    return make_tenant(service_settings.database_url, tenant_id)
+
+
+def _endpoint(settings: Settings, tenant: str, url: str, events: list[str]) -> tuple[int, str]:
+    with tenant_session(settings.database_url, tenant) as session:
+        endpoint, secret = add_endpoint(session, settings, tenant, url, events)
+        return endpoint.id, secret
+
+
+def _event(settings: Settings, tenant: str, event_type: str = "run.failed") -> int:
+    with tenant_session(settings.database_url, tenant) as session:
+        event = enqueue_event(session, tenant, event_type, {"run_id": 7, "workflow": "deploy"})
+        session.flush()
+        return event.id
+
+
+def _attempts(settings: Settings, tenant: str) -> list[WebhookAttempt]:
+    with tenant_session(settings.database_url, tenant) as session:
+        return list(session.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id)))
+
+
+@pytest.fixture
+def flaky() -> Iterator[Receiver]:
+    with Receiver([500, 500, 200]) as rx:
+        yield rx
+
+
+def test_fails_twice_then_delivered_once(
+    service_settings: Settings, tenant: str, flaky: Receiver
+) -> None:
+    endpoint_id, secret = _endpoint(service_settings, tenant, flaky.url, ["run.failed"])
+    event_id = _event(service_settings, tenant)
+
+    drain(service_settings, now=T0)  # attempt 1: 500
+    drain(service_settings, now=T0 + timedelta(seconds=10))  # not due yet: nothing sent
+    assert len(flaky.requests) == 1
+    drain(service_settings, now=T0 + timedelta(seconds=31))  # attempt 2: 500
+    drain(service_settings, now=T0 + timedelta(seconds=60))  # backoff doubled: not due
+    assert len(flaky.requests) == 2
+    drain(service_settings, now=T0 + timedelta(seconds=92))  # attempt 3: 200
+    drain(service_settings, now=T0 + timedelta(hours=30))  # delivered: never again
+    assert len(flaky.requests) == 3
+
+    log = _attempts(service_settings, tenant)
+    assert [(a.attempt, a.status_code, a.ok) for a in log] == [
+        (1, 500, False),
+        (2, 500, False),
+        (3, 200, True),
+    ]
+    with tenant_session(service_settings.database_url, tenant) as session:
+        delivery = session.scalars(select(WebhookDelivery)).one()
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        event = session.get(OutboxEvent, event_id)
+    assert delivery.status == "delivered" and delivery.attempts == 3
+    assert endpoint.consecutive_failures == 0 and endpoint.enabled
+    assert event.status == "dispatched"
+
+    last = flaky.requests[-1]
+    assert last.headers["x-bmad-event"] == "run.failed"
+    assert last.headers["x-bmad-delivery"] == f"evt_{event_id}"
+    # the receiver can verify the signature with the secret it was given
+    verify_timestamped(
+        secret,
+        last.headers["x-bmad-timestamp"],
+        last.headers["x-bmad-signature"],
+        last.body,
+        now=int((T0 + timedelta(seconds=92)).timestamp()),
+        tolerance=300,
+    )
+    body = json.loads(last.body)
+    assert body["type"] == "run.failed" and body["tenant"] == tenant
+    assert body["data"] == {"run_id": 7, "workflow": "deploy"}
+    # all three attempts carried the same event id, so the receiver can dedupe
+    assert {r.headers["x-bmad-delivery"] for r in flaky.requests} == {f"evt_{event_id}"}
+
+
+def test_only_subscribed_events_and_own_tenant(
+    service_settings: Settings, tenant: str, tenant_id: str
+) -> None:
+    other = make_tenant(service_settings.database_url, tenant_id + "o")
+    with Receiver([200]) as mine, Receiver([200]) as theirs:
+        _endpoint(service_settings, tenant, mine.url, ["approval.requested"])
+        _endpoint(service_settings, other, theirs.url, ["run.started", "approval.requested"])
+        _event(service_settings, tenant, "run.started")  # not subscribed by tenant
+        _event(service_settings, tenant, "approval.requested")
+        _event(service_settings, tenant, "email.send")  # not ours to deliver
+        drain(service_settings, now=T0)
+        assert [json.loads(r.body)["type"] for r in mine.requests] == ["approval.requested"]
+        assert theirs.requests == []
+    with tenant_session(service_settings.database_url, tenant) as session:
+        email = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "email.send")
+        ).one()
+    assert email.status == "pending"  # left for the email worker
+
+
+def test_endpoint_disabled_after_consecutive_failures(
+    service_settings: Settings, tenant: str
+) -> None:
+    settings = service_settings.model_copy(update={"webhook_max_failures": 3})
+    with Receiver([503]) as down:
+        endpoint_id, _ = _endpoint(settings, tenant, down.url, ["run.failed"])
+        for _ in range(3):
+            _event(settings, tenant)
+        drain(settings, now=T0)  # three deliveries, three failures in a row
+        assert len(down.requests) == 3
+        _event(settings, tenant)
+        drain(settings, now=T0 + timedelta(hours=2))  # endpoint is off: nothing more sent
+        assert len(down.requests) == 3
+    with tenant_session(settings.database_url, tenant) as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        statuses = sorted(session.scalars(select(WebhookDelivery.status)))
+    assert not endpoint.enabled and endpoint.disabled_at is not None
+    assert statuses.count("skipped") >= 1
+
+
+def test_gives_up_after_the_retry_window(service_settings: Settings, tenant: str) -> None:
+    settings = service_settings.model_copy(update={"webhook_retry_window": 100})
+    with Receiver([500]) as down:
+        _endpoint(settings, tenant, down.url, ["run.failed"])
+        _event(settings, tenant)
+        for seconds in (0, 30, 90, 210, 3600, 90000):
+            drain(settings, now=T0 + timedelta(seconds=seconds))
+    with tenant_session(settings.database_url, tenant) as session:
+        delivery = session.scalars(select(WebhookDelivery)).one()
+    assert delivery.status == "failed"
+    assert delivery.attempts == len(down.requests) == 3  # t=0, +30 s, +90 s; +210 s > 100 s
+
+
+def test_outbox_row_commits_with_the_state_change_or_not_at_all(
+    service_settings: Settings, tenant: str
+) -> None:
+    url = service_settings.database_url
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), tenant_session(url, tenant) as session:
+        session.add(User(tenant_id=tenant, external_id="U-rolled-back", display_name="x"))
+        enqueue_event(session, tenant, "run.started", {"run_id": 1})
+        session.flush()
+        raise Boom
+    with tenant_session(url, tenant) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+        assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+
+
+def test_real_run_events_reach_the_endpoint(service_settings: Settings, tenant: str) -> None:
+    with Receiver([200]) as rx:
+        _endpoint(service_settings, tenant, rx.url, ["run.started", "run.succeeded"])
+        service = WorkflowService(service_settings)
+        run = service.start(
+            tenant_id=tenant,
+            workflow="single_task",
+            inputs={"agent": "product_owner", "task": "write_user_story", "feature": "coupons"},
+            conversation_key=f"{tenant}:api:outbound",
+            user_id="U1",
+        )
+        service.wait_settled(tenant, [run.id], timeout=60)
+        drain(service_settings)
+        types = [json.loads(r.body)["type"] for r in rx.requests]
+        assert types == ["run.started", "run.succeeded"]
+        assert all(json.loads(r.body)["data"]["run_id"] == run.id for r in rx.requests)
+
+
+def test_probe_sends_one_signed_test_event(service_settings: Settings, tenant: str) -> None:
+    with Receiver([204]) as rx:
+        endpoint_id, secret = _endpoint(service_settings, tenant, rx.url, ["run.failed"])
+        attempt = send_test_event(service_settings, tenant, endpoint_id)
+        assert attempt is not None and attempt.ok and attempt.status_code == 204
+        (req,) = rx.requests
+        assert json.loads(req.body)["type"] == "webhook.test"
+        verify_timestamped(
+            secret,
+            req.headers["x-bmad-timestamp"],
+            req.headers["x-bmad-signature"],
+            req.body,
+            now=datetime.now(UTC).timestamp(),
+            tolerance=300,
+        )
+
+
+def test_endpoint_validation(service_settings: Settings, tenant: str) -> None:
+    for url, events in [
+        ("ftp://example.org/x", ["run.failed"]),
+        ("http://127.0.0.1/x", ["run.exploded"]),
+        ("http://127.0.0.1/x", []),
+    ]:
+        with (
+            pytest.raises(EndpointError),
+            tenant_session(service_settings.database_url, tenant) as session,
+        ):
+            add_endpoint(session, service_settings, tenant, url, events)
