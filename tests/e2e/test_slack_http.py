@@ -167,3 +167,63 @@ def test_app_home_is_published(stack: Stack) -> None:
     view = mine[0].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["type"] == "home"
+
+
+def _click(stack: Stack, team: str, user: str, channel: str, call: object, action_id: str) -> None:
+    message = P.posted_message(call.params, call.response["ts"])  # type: ignore[attr-defined]
+    action = P.button_action(P.actions_block(message, action_id), action_id)
+    body = P.block_actions(team, user, channel, message, action)
+    assert stack.send(body, form=True).status_code == 200
+
+
+def _with_button(calls: list, action_id: str) -> list:  # type: ignore[type-arg]
+    return [c for c in calls if action_id in json.dumps(c.params.get("blocks") or [])]
+
+
+def test_approval_button_refused_for_a_member_then_approved_by_an_admin(stack: Stack) -> None:
+    from integrations.db.models import Role
+    from integrations.db.session import tenant_session
+    from integrations.db.tenants import set_role
+    from tests.conftest import make_tenant
+
+    team, requester, channel = ids()
+    admin, member = f"UA{team[1:]}", f"UM{team[1:]}"
+    make_tenant(stack.database_url, team)
+    with tenant_session(stack.database_url, team) as session:
+        set_role(session, team, admin, Role.admin)
+        set_role(session, team, member, Role.member)
+        set_role(session, team, requester, Role.member)
+
+    mention = P.app_mention(requester, channel, "deploy checkout to production")
+    assert stack.send(P.event_callback(team, mention)).status_code == 200
+    (question,) = stack.fake.wait_for("chat.postMessage", 1, timeout=30, channel=channel)
+    assert question.params["thread_ts"] == mention["ts"]
+    _click(stack, team, requester, channel, question, "bmad_confirm_yes")
+    (answered,) = stack.fake.wait_for("chat.update", 1, timeout=20, channel=channel)
+    assert f"<@{requester}>" in json.dumps(answered.params["blocks"])
+
+    def approval_requests() -> list:  # type: ignore[type-arg]
+        calls = stack.fake.calls_to("chat.postMessage", channel=channel)
+        return _with_button(calls, "bmad_approve")
+
+    deadline = time.monotonic() + 30
+    while not approval_requests() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (request,) = approval_requests()
+    assert request.params["thread_ts"] == mention["ts"]  # in the run's thread
+
+    _click(stack, team, member, channel, request, "bmad_approve")
+    (refusal,) = stack.fake.wait_for("chat.postEphemeral", 1, timeout=20, channel=channel)
+    assert refusal.params["user"] == member
+    assert "admin" in refusal.params["text"]
+    updates = stack.fake.calls_to("chat.update", channel=channel)
+    assert [u.params["ts"] for u in updates] == [question.response["ts"]]  # request untouched
+
+    _click(stack, team, admin, channel, request, "bmad_approve")
+    updates = stack.fake.wait_for("chat.update", 2, timeout=20, channel=channel)
+    decided = updates[1].params
+    assert decided["ts"] == request.response["ts"]
+    blocks = decided["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert all(b["type"] != "actions" for b in blocks)  # no second decision possible
+    assert f"Approved by <@{admin}>" in json.dumps(blocks)

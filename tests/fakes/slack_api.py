@@ -69,6 +69,7 @@ class SlackCall:
     token: str | None
     status: int = 200  # 429 when the fake answered "ratelimited"
     at: float = field(default_factory=time.monotonic)
+    response: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -161,10 +162,15 @@ class FakeSlackAPI:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ts):06d}"
 
     def _record(
-        self, method: str, params: dict[str, Any], token: str | None, status: int = 200
+        self,
+        method: str,
+        params: dict[str, Any],
+        token: str | None,
+        status: int = 200,
+        response: dict[str, Any] | None = None,
     ) -> None:
         with self._lock:
-            self.calls.append(SlackCall(method, params, token, status))
+            self.calls.append(SlackCall(method, params, token, status, response=response or {}))
             self._lock.notify_all()
 
     def _limited(self, method: str, params: dict[str, Any]) -> int | None:
@@ -288,20 +294,18 @@ class FakeSlackAPI:
                 token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
                 token = token or params.get("token")
                 retry_after = fake._limited(method, params)
-                fake._record(
-                    method,
-                    params,
-                    token if isinstance(token, str) else None,
-                    200 if retry_after is None else 429,
-                )
+                caller = token if isinstance(token, str) else None
                 if retry_after is not None:
+                    fake._record(method, params, caller, 429)
                     self._send(
                         429,
                         {"ok": False, "error": "ratelimited"},
                         {"Retry-After": str(retry_after)},
                     )
                     return
-                self._send(200, fake.answer(method, params), {})
+                answer = fake.answer(method, params)
+                fake._record(method, params, caller, 200, answer)
+                self._send(200, answer, {})
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True

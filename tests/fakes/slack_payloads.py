@@ -180,3 +180,34 @@ def button_action(block: dict[str, Any], action_id: str) -> dict[str, Any]:
                 "type": "button",
             }
     raise KeyError(action_id)
+
+
+def posted_message(params: dict[str, Any], ts: str) -> dict[str, Any]:
+    """The message object Slack puts in a block_actions payload for a message the app
+    posted with chat.postMessage `params` (answered with `ts`)."""
+    blocks = params.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    message: dict[str, Any] = {
+        "type": "message",
+        "subtype": "bot_message",
+        "user": BOT_USER,
+        "bot_id": "BBOT00001",
+        "app_id": APP_ID,
+        "text": params.get("text", ""),
+        "blocks": blocks,
+        "ts": ts,
+    }
+    if params.get("thread_ts"):
+        message["thread_ts"] = params["thread_ts"]
+    return message
+
+
+def actions_block(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The actions block of `message` that holds the button `action_id`."""
+    for block in message["blocks"]:
+        if block.get("type") == "actions" and any(
+            e.get("action_id") == action_id for e in block.get("elements", [])
+        ):
+            return block
+    raise KeyError(action_id)
