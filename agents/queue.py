@@ -15,6 +15,7 @@ import threading
 from celery import Celery
 
 from integrations.settings import Settings, get_settings
+from integrations.webhooks_out.tasks import beat_entries as webhook_beat_entries
 
 celery_app = Celery("bmad")
 _configured_for: tuple[str, str | None, str] | None = None
@@ -46,6 +47,7 @@ def configure_celery(settings: Settings) -> Celery:
                 "task": "bmad.expire_approvals",
                 "schedule": APPROVALS_EVERY_SECONDS,
             },
+            **webhook_beat_entries(),  # outbound webhook outbox drain (registers its task)
         },
     )
     celery_app.autodiscover_tasks(["agents"], related_name="tasks", force=True)

@@ -6,14 +6,19 @@ Authenticated with a bearer token, as Alertmanager's `http_config.authorization`
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from agents.workflows.errors import WorkflowError
+from bot.errors import error_body
 from bot.webhooks import alert_groups
 from bot.webhooks.alertmanager_payload import AlertmanagerPayload
 from bot.webhooks.http import (
     WebhookRejected,
+    counted,
     parse_model,
     require_json,
     settings_of,
@@ -30,7 +35,8 @@ class AlertmanagerOut(BaseModel):
 
 
 @router.post("/webhooks/alertmanager/{tenant}", response_model=AlertmanagerOut)
-async def alertmanager_webhook(tenant: str, request: Request) -> AlertmanagerOut:
+@counted("alertmanager")
+async def alertmanager_webhook(tenant: str, request: Request) -> Any:
     settings = settings_of(request)
     require_json(request)
     config = await run_in_threadpool(source_config, settings, tenant, SOURCE)
@@ -40,5 +46,8 @@ async def alertmanager_webhook(tenant: str, request: Request) -> AlertmanagerOut
     if not config.token_matches(token.strip()):
         raise WebhookRejected(401, "bad_token", {"WWW-Authenticate": "Bearer"})
     payload = parse_model(AlertmanagerPayload, await request.body())
-    outcome = await run_in_threadpool(alert_groups.handle, settings, config, payload)
+    try:
+        outcome = await run_in_threadpool(alert_groups.handle, settings, config, payload)
+    except WorkflowError as err:  # e.g. the plan's run quota; Alertmanager retries later
+        return error_body(409, err.code, err.message)
     return AlertmanagerOut(status=outcome.status, run_id=outcome.run_id)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.webhooks.config import SourceConfig
 from bot.webhooks.http import (
+    counted,
     parse_model,
     require_json,
     settings_of,
@@ -59,6 +60,7 @@ class GenericOut(BaseModel):
 
 
 @router.post("/webhooks/generic/{tenant}", response_model=GenericOut)
+@counted("generic")
 async def generic_webhook(tenant: str, request: Request) -> GenericOut:
     settings = settings_of(request)
     require_json(request)

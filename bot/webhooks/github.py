@@ -17,10 +17,13 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from agents.workflows.errors import WorkflowError
+from bot.errors import error_body
 from bot.webhooks.config import SourceConfig
 from bot.webhooks.github_events import GithubWork, decide
 from bot.webhooks.http import (
     WebhookRejected,
+    counted,
     parse_json,
     require_json,
     settings_of,
@@ -52,6 +55,7 @@ class GithubOut(BaseModel):
     response_model=GithubOut,
     responses={202: {"model": GithubOut, "description": "event not handled; ignored"}},
 )
+@counted("github")
 async def github_webhook(tenant: str, request: Request) -> Any:
     settings = settings_of(request)
     require_json(request)
@@ -73,7 +77,10 @@ async def github_webhook(tenant: str, request: Request) -> Any:
     work = decide(event, payload, config.event_actions)
     if work is None:
         return JSONResponse(status_code=202, content=GithubOut(status="ignored").model_dump())
-    return await run_in_threadpool(_start_once, settings, config, delivery, work)
+    try:
+        return await run_in_threadpool(_start_once, settings, config, delivery, work)
+    except WorkflowError as err:  # e.g. the plan's run quota: refused, nothing recorded
+        return error_body(409, err.code, err.message)
 
 
 def _start_once(settings: Settings, config: SourceConfig, delivery: str, work: GithubWork) -> Any:

@@ -5,17 +5,21 @@ Order matters: nothing is parsed or written before the request is authenticated.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, ValidationError
 
 from bot.webhooks.config import NotConfigured, Source, SourceConfig, UnknownTenant, load_source
+from integrations.observability.metrics import WEBHOOK_INBOUND
 from integrations.settings import Settings
 from integrations.webhooks_out.signing import SignatureError
 
 M = TypeVar("M", bound=BaseModel)
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
 
 
 class WebhookRejected(HTTPException):
@@ -61,3 +65,22 @@ def parse_model(model: type[M], body: bytes) -> M:
         return model.model_validate(data)
     except ValidationError as err:
         raise HTTPException(422, "invalid_payload") from err
+
+
+def counted(source: str) -> Callable[[H], H]:
+    """Count each request of a receiver by outcome: `ok`, or the rejection code."""
+
+    def wrap(handler: H) -> H:
+        @functools.wraps(handler)
+        async def counted_handler(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = await handler(*args, **kwargs)
+            except HTTPException as err:
+                WEBHOOK_INBOUND.labels(source, str(err.detail)[:40]).inc()
+                raise
+            WEBHOOK_INBOUND.labels(source, "ok").inc()
+            return result
+
+        return counted_handler  # type: ignore[return-value]
+
+    return wrap
