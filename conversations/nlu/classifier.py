@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
@@ -76,8 +77,20 @@ class IntentClassifier:
         return [str(c) for c in self.pipeline.classes_]
 
     def decision_values(self, texts: Sequence[str]) -> np.ndarray:
+        """SVM scores per class.
+
+        Computed directly from the fitted parts (features stacked, one sparse product):
+        the same numbers as `Pipeline.decision_function` without its per-call validation
+        overhead, which dominated single-message latency.
+        """
         assert self.pipeline is not None, "classifier is not trained"
-        return np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64)
+        model: LinearSVC = self.pipeline.named_steps["model"]
+        if model.coef_.shape[0] == 1:  # binary problems keep sklearn's one-column layout
+            return np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64)
+        union = self.pipeline.named_steps["features"]
+        blocks = [part.transform(list(texts)) for _, part in union.transformer_list]
+        features = sparse.hstack(blocks, format="csr")
+        return np.asarray(features @ model.coef_.T + model.intercept_, dtype=np.float64)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Rows of class probabilities, columns in `self.classes` order."""

@@ -60,7 +60,7 @@ def extract_environment(text: str, *, answer: bool = False) -> str | None:
 
 # -- run ids ----------------------------------------------------------------------------
 _RUN_RE = re.compile(
-    r"\b(?:run|workflow|werkstroom|job|deploy(?:ment)?)\s*(?:id\s*)?[#:]?\s*"
+    r"\b(?:run|workflow|werkstroom)\s*(?:id\s*)?[#:]?\s*"
     r"(\d{1,12}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\b",
     re.I,
 )

@@ -1,0 +1,44 @@
+"""Fixtures for the intent-layer tests.
+
+`nlu_classifier` trains the catalog model once per test session (a few seconds); tests
+that need a cascade build one around it with their own settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conversations.nlu.classifier import IntentClassifier
+from conversations.nlu.training import train_from_catalog
+from integrations.settings import Settings
+from tests.fakes.openai_server import FakeOpenAI
+
+
+@pytest.fixture(scope="session")
+def nlu_classifier() -> IntentClassifier:
+    return train_from_catalog()
+
+
+@pytest.fixture
+def nlu_settings(tmp_path: Path) -> Settings:
+    """Embedded settings: no LLM configured."""
+    return Settings(data_dir=str(tmp_path / "data"), _env_file=None)
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def llm_settings(tmp_path: Path, server: FakeOpenAI, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": str(tmp_path / "data"),
+        "openai_base_url": server.base_url,
+        "llm_timeout_seconds": 2.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
