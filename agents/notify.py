@@ -130,6 +130,13 @@ def deliver(settings: Settings, notice: Notice) -> bool:
     from integrations.redis_store import get_redis, key
 
     appended = StreamNotifier(settings).append(notice)
+    if notice.kind == "approval_request":  # approvers also get an email (once per notice)
+        from agents.approval_mail import email_approvers
+
+        try:
+            email_approvers(settings, notice)
+        except Exception:
+            get_logger(__name__).exception("approval_email_failed", run_id=notice.run_id)
     notifier = _NOTIFIERS.get(channel_kind(notice.conversation_key))
     if notifier is None:
         return appended

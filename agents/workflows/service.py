@@ -89,7 +89,14 @@ class WorkflowService:
             raise WorkflowError("missing_input", workflow=workflow, missing=", ".join(missing))
         resolved = _resolve_steps(template, inputs)
         with tenant_session(self.settings.database_url, tenant_id) as session:
-            self._before_start(session, tenant_id=tenant_id, workflow=workflow, user_id=user_id)
+            self._before_start(
+                session,
+                tenant_id=tenant_id,
+                workflow=workflow,
+                user_id=user_id,
+                inputs=inputs,
+                lang=lang,
+            )
             run, plan = create_run(
                 session,
                 tenant_id,
@@ -108,13 +115,32 @@ class WorkflowService:
         return self.get(tenant_id, run_id)
 
     def _before_start(
-        self, session: Session, *, tenant_id: str, workflow: str, user_id: str
+        self,
+        session: Session,
+        *,
+        tenant_id: str,
+        workflow: str,
+        user_id: str,
+        inputs: dict[str, str],
+        lang: str,
     ) -> None:
         """Hook run inside the start transaction, before the run row exists.
 
-        The place for the plan quota check: raise a `WorkflowError` to refuse the start;
-        anything written to `session` commits with the run (and rolls back with it).
+        Role checks and the plan quota (`agents.gate.check_start`): a refusal is a
+        `WorkflowError` (NotAllowed / QuotaExceeded); the reserved run's ledger entry
+        commits with the run and rolls back with it.
         """
+        from agents.gate import check_start
+
+        check_start(
+            self.settings,
+            session,
+            tenant_id=tenant_id,
+            workflow=workflow,
+            user_id=user_id,
+            inputs=inputs,
+            lang=lang,
+        )
 
     # --- reading ------------------------------------------------------------------------------
 

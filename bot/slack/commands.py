@@ -106,3 +106,6 @@ register_command("usage", _usage)
 register_command("approve", _decision("approve"))
 register_command("reject", _decision("reject"))
 register_command("cancel", _decision("cancel"))
+
+# Other areas register their subcommands on import (billing: `billing`, `role`).
+import bot.billing.commands  # noqa: E402, F401

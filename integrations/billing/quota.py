@@ -13,11 +13,13 @@ import uuid
 from typing import Literal
 
 from pydantic import BaseModel
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from integrations.billing import counters, ledger, thresholds
 from integrations.billing.accounts import get_account, run_block_reason
 from integrations.billing.links import upgrade_url
-from integrations.billing.period import current_period
+from integrations.billing.period import Period, current_period
 from integrations.billing.plans import Metric, get_plan
 from integrations.billing.texts import render_text
 from integrations.db.models import Tenant
@@ -68,13 +70,32 @@ def _refuse(refusal: QuotaRefusal, lang: str) -> QuotaRefused:
 def reserve_run(
     settings: Settings, tenant_id: str, *, ref: str | None = None, lang: str = "en"
 ) -> Reservation:
-    period = current_period()
+    """Reserve one run in its own transaction (callers without a unit of work of their own)."""
     with tenant_session(settings.database_url, tenant_id) as session:
-        tenant = session.get(Tenant, tenant_id)
-        plan = get_plan(tenant.plan if tenant else None)
-        block = run_block_reason(get_account(session))
+        return reserve_run_in(settings, session, tenant_id, ref=ref, lang=lang)
 
-    def refusal(reason: RefusalReason, metric: Metric | None, used: int, limit: int | None):
+
+def reserve_run_in(
+    settings: Settings,
+    session: Session,
+    tenant_id: str,
+    *,
+    ref: str | None = None,
+    lang: str = "en",
+) -> Reservation:
+    """Reserve one run inside the caller's transaction (the run start's own).
+
+    The ledger entry commits or rolls back with that transaction; on rollback the Redis
+    counter is given back, so a start that fails after the check costs nothing.
+    """
+    period = current_period()
+    tenant = session.get(Tenant, tenant_id)
+    plan = get_plan(tenant.plan if tenant else None)
+    block = run_block_reason(get_account(session))
+
+    def refusal(
+        reason: RefusalReason, metric: Metric | None, used: int, limit: int | None
+    ) -> QuotaRefused:
         return _refuse(
             QuotaRefusal(
                 tenant_id=tenant_id,
@@ -101,17 +122,28 @@ def reserve_run(
     if not granted:
         raise refusal("runs_exhausted", "runs", used, run_limit)
     ref = ref or f"run-{uuid.uuid4().hex}"
-    try:
-        with tenant_session(settings.database_url, tenant_id) as session:
-            if not ledger.add_entry(session, tenant_id, "runs", 1, period.name, ref):
-                raise ValueError(f"run reservation {ref} already recorded")
-    except BaseException:
+
+    def give_back(_session: Session, *_args: object) -> None:
         counters.release(settings, tenant_id, "runs", 1, period.name)
-        raise
+
+    event.listen(session, "after_rollback", give_back, once=True)
+    if not ledger.add_entry(session, tenant_id, "runs", 1, period.name, ref):
+        raise ValueError(f"run reservation {ref} already recorded")
+    event.listen(
+        session,
+        "after_commit",
+        lambda _s: _granted(settings, tenant_id, used, run_limit, period),
+        once=True,
+    )
+    return Reservation(tenant_id=tenant_id, ref=ref, period=period.name, used=used, limit=run_limit)
+
+
+def _granted(
+    settings: Settings, tenant_id: str, used: int, limit: int | None, period: Period
+) -> None:
     QUOTA_DECISIONS.labels("granted").inc()
     USAGE_RECORDED.labels("runs").inc()
-    thresholds.maybe_alert(settings, tenant_id, "runs", used, run_limit, period)
-    return Reservation(tenant_id=tenant_id, ref=ref, period=period.name, used=used, limit=run_limit)
+    thresholds.maybe_alert(settings, tenant_id, "runs", used, limit, period)
 
 
 def release_run(settings: Settings, reservation: Reservation) -> None:

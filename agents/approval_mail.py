@@ -1,0 +1,62 @@
+"""Approval requests and escalations by email, to the users who may decide.
+
+Called for every `approval_request` notice (`agents.notify.deliver`). Recipients: users of
+the tenant whose role is at least the step's approval role and who have an address. The
+email links to the Slack thread where the buttons are. Once per notice dedupe key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from agents.notify import Notice
+from integrations.db.models import Role, User
+from integrations.db.session import tenant_session
+from integrations.email.outbox import queue_email
+from integrations.redis_store import get_redis, key
+from integrations.settings import Settings
+
+GUARD_TTL = 7 * 24 * 3600
+
+
+def thread_url(conversation_key: str) -> str:
+    """`tenant:slack:C123:1700000000.000100` -> the Slack permalink of that thread."""
+    parts = conversation_key.split(":")
+    if len(parts) >= 4 and parts[1] == "slack":
+        channel, ts = parts[2], parts[3]
+        return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return ""
+
+
+def email_approvers(settings: Settings, notice: Notice) -> int:
+    """Queue the email for each approver; returns how many were queued."""
+    if notice.kind != "approval_request":
+        return 0
+    if notice.dedupe_key:
+        guard = key(notice.tenant_id, "approval_email", notice.dedupe_key)
+        if not get_redis(settings.redis_url).set(guard, "1", nx=True, ex=GUARD_TTL):
+            return 0
+    required = Role(notice.approval_role or "admin")
+    escalated = notice.extra.get("escalated") == "1"
+    context = {
+        "title": notice.title or notice.extra.get("workflow", f"run {notice.run_id}"),
+        "run_id": notice.run_id,
+        "approval_role": required.value,
+        "text": notice.text,
+        "thread_url": thread_url(notice.conversation_key) or settings.public_url,
+    }
+    queued = 0
+    with tenant_session(settings.database_url, notice.tenant_id) as session:
+        for user in session.scalars(select(User).where(User.email.is_not(None))):
+            if not user.role.at_least(required) or not user.email:
+                continue
+            event = queue_email(
+                session,
+                notice.tenant_id,
+                to=user.email,
+                template="escalation" if escalated else "approval_request",
+                lang=notice.lang,
+                context=context,
+            )
+            queued += event is not None
+    return queued

@@ -1,0 +1,53 @@
+"""`/bmad billing [plan]`: a Checkout Session link for a subscription and a Customer Portal
+link, for users allowed to manage billing. Shared by Slack and any other channel."""
+
+from __future__ import annotations
+
+import stripe
+
+from agents.access import PermissionDenied, require
+from integrations.billing.customers import checkout_url, portal_url
+from integrations.billing.plans import load_catalog
+from integrations.billing.stripe_client import BillingNotConfigured
+from integrations.billing.texts import render_text
+from integrations.db.events import record_audit
+from integrations.db.session import tenant_session
+from integrations.db.tenants import find_user, role_of
+from integrations.observability.logging import get_logger
+from integrations.settings import Settings
+
+log = get_logger(__name__)
+
+
+def billing_links_text(
+    settings: Settings, tenant_id: str, user_id: str, plan: str = "team", lang: str = "en"
+) -> str:
+    catalog = load_catalog()
+    if plan not in catalog.plans or plan == catalog.default_plan:
+        paid = ", ".join(p for p in catalog.plans if p != catalog.default_plan)
+        return render_text("unknown_plan", lang, plan=plan, plans=paid)
+    with tenant_session(settings.database_url, tenant_id) as session:
+        role = role_of(session, user_id)
+        user = find_user(session, user_id)
+        email = user.email if user else None
+    try:
+        require(role, "manage_billing", lang)
+        checkout = checkout_url(settings, tenant_id, plan, email)
+        portal = portal_url(settings, tenant_id)
+    except PermissionDenied as err:
+        return err.message
+    except BillingNotConfigured:
+        return render_text("billing_not_configured", lang, plan=plan)
+    except stripe.StripeError as err:
+        log.warning("billing_links_failed", tenant_id=tenant_id, error=type(err).__name__)
+        return render_text("billing_unavailable", lang)
+    with tenant_session(settings.database_url, tenant_id) as session:
+        record_audit(
+            session,
+            tenant_id,
+            actor=user_id,
+            action="billing.checkout_link",
+            target=plan,
+            source="slack",
+        )
+    return render_text("billing_links", lang, plan=plan, checkout_url=checkout, portal_url=portal)
