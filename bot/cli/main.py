@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ops, slack, tenants
+from bot.cli import chat, ops, slack, tenants
 from bot.cli.apikeys import apikeys_app
 from bot.cli.audit import audit_app
 from bot.cli.nlu import nlu_app
-from bot.cli.webhooks import webhooks_app
 from bot.cli.runs import runs_app
+from bot.cli.webhooks import webhooks_app
 
 app = typer.Typer(
     name="bmad",
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.registered_commands.extend(ops.app.registered_commands)
+app.registered_commands.extend(chat.app.registered_commands)
 app.add_typer(tenants.tenants_app, name="tenants")
 app.add_typer(tenants.users_app, name="users")
 app.add_typer(slack.slack_app, name="slack")

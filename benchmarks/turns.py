@@ -1,0 +1,98 @@
+"""Turn pipeline throughput and latency, offline (local NLU, no LLM), on the real Redis.
+
+Measures the same turn mix (a slot question, then "never mind") at conversation length 1
+(a fresh conversation per turn pair) and at length 1,000 (one conversation that already
+had 1,000 turns). Because the state document is bounded, the two should be close.
+
+    BMAD_REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python -m benchmarks.turns
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+
+from conversations.message import Message, conversation_key
+from conversations.pipeline import TurnPipeline
+from integrations.db.migrate import upgrade
+from integrations.observability.logging import configure_logging
+from integrations.settings import Settings
+
+TURNS = int(os.environ.get("BENCH_TURNS", "400"))
+HISTORY = 1000
+MIX = ("deploy checkout", "never mind")
+
+
+def _message(tenant: str, key: str, text: str) -> Message:
+    return Message(
+        tenant_id=tenant,
+        channel="console",
+        conversation_key=key,
+        user_id="bench",
+        text=text,
+        event_id=uuid.uuid4().hex,
+    )
+
+
+def _measure(pipeline: TurnPipeline, tenant: str, key_for: callable) -> dict[str, float]:  # type: ignore[valid-type]
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for i in range(TURNS):
+        text = MIX[i % len(MIX)]
+        t0 = time.perf_counter()
+        reply = pipeline.handle(_message(tenant, key_for(i), text))
+        latencies.append(time.perf_counter() - t0)
+        assert reply.kind in ("question", "answer"), reply
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "turns_per_s": round(TURNS / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    }
+
+
+def main() -> None:
+    configure_logging("ERROR")
+    redis_url = os.environ.get("BMAD_REDIS_URL", "redis://127.0.0.1:6379/0")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            database_url=f"sqlite:///{tmp}/bench.db", redis_url=redis_url, _env_file=None
+        )
+        upgrade(settings.database_url)
+        pipeline = TurnPipeline(settings)
+        tenant = f"bench{uuid.uuid4().hex[:8]}"
+        # Warm up: the local classifier loads (or trains) once per process.
+        pipeline.handle(_message(tenant, conversation_key(tenant, "console", "warm"), "hello"))
+
+        long_key = conversation_key(tenant, "console", "long")
+        for i in range(HISTORY):
+            pipeline.handle(_message(tenant, long_key, MIX[i % len(MIX)]))
+
+        fresh = _measure(
+            pipeline, tenant, lambda i: conversation_key(tenant, "console", f"c{i // 2}")
+        )
+        long = _measure(pipeline, tenant, lambda i: long_key)
+        doc = pipeline.store.redis.get(f"bmad:{tenant}:conv:{long_key}") or ""
+    p50_diff = abs(long["p50_ms"] - fresh["p50_ms"]) / fresh["p50_ms"] * 100
+    print(
+        json.dumps(
+            {
+                "benchmark": "turns",
+                "turns": TURNS,
+                "redis": redis_url.split("@")[-1],
+                "length_1": fresh,
+                "length_1000": long,
+                "p50_diff_pct": round(p50_diff, 1),
+                "state_bytes_after_1000": len(doc.encode()),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The turn pipeline: every channel's message goes through `TurnPipeline.handle`.
+
+dedupe (event id, SET NX) -> per-conversation lock -> load state -> NLU -> dialogue ->
+act -> save state (version-checked) -> reply. Failures become short replies from
+templates; the log line carries the conversation id, the user never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from threading import Lock as ThreadLock
+
+import redis
+from redis.exceptions import LockError
+from redis.lock import Lock
+
+from agents.workflows.service import WorkflowService
+from conversations.acting import Actor
+from conversations.dialogue import DialogueManager
+from conversations.idempotency import claim_event, release_event
+from conversations.locking import conversation_lock
+from conversations.message import Message
+from conversations.nlu.cascade import get_cascade
+from conversations.nlu.catalog import load_catalog
+from conversations.nlu.language import detect_language
+from conversations.nlu.types import IntentResult
+from conversations.outcome import Outcome
+from conversations.privacy import forget_user
+from conversations.replies import render
+from conversations.reply import Reply
+from conversations.store import StateConflict, StateStore
+from integrations.observability.logging import bound_context, get_logger
+from integrations.observability.metrics import NLU_CONFIDENCE, TURN_LATENCY, TURNS
+from integrations.redis_store import get_redis
+from integrations.settings import Settings
+
+log = get_logger(__name__)
+
+MAX_USERS_PER_CONVERSATION = 50
+
+
+class TurnPipeline:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.redis = get_redis(settings.redis_url)
+        self.store = StateStore(self.redis, settings.conversation_ttl)
+        self.catalog = load_catalog()
+        self.workflows = WorkflowService(settings)
+        self.actor = Actor(settings, self.catalog, self.workflows)
+        self.dialogue = DialogueManager(self.catalog, self.actor, self._understand)
+
+    def _understand(self, text: str, lang: str) -> IntentResult:
+        return get_cascade(self.settings).understand(text, lang=lang)
+
+    def handle(self, message: Message) -> Reply:
+        started = time.perf_counter()
+        with bound_context(
+            conversation_id=message.conversation_key,
+            tenant_id=message.tenant_id,
+            channel=message.channel,
+        ):
+            reply, result = self._handle(message)
+        TURNS.labels(reply.intent or "none", reply.kind, message.channel).inc()
+        TURN_LATENCY.labels(message.channel).observe(time.perf_counter() - started)
+        if result is not None:
+            NLU_CONFIDENCE.labels(result.source).observe(result.confidence)
+        return reply
+
+    def _handle(self, message: Message) -> tuple[Reply, IntentResult | None]:
+        claimed = False
+        try:
+            claimed = claim_event(self.redis, message.tenant_id, message.event_id)
+            if not claimed:
+                log.info("turn_duplicate", event_id=message.event_id)
+                return self._reply(message, Outcome("duplicate", ""), "en"), None
+            lock = conversation_lock(self.redis, message.tenant_id, message.conversation_key)
+            if not lock.acquire():
+                raise LockError("timed out waiting for the conversation lock")
+            try:
+                return self._turn(message)
+            finally:
+                _release_lock(lock)
+        except (redis.ConnectionError, redis.TimeoutError) as err:
+            log.error("turn_memory_unreachable", error=str(err))
+            self._release(message, claimed)
+            return self._failure(message, "memory_down"), None
+        except LockError as err:
+            # Waited too long behind another turn of this conversation (or lost the lock).
+            log.warning("turn_lock_failed", error=str(err))
+            self._release(message, claimed)
+            return self._failure(message, "busy"), None
+        except StateConflict as err:
+            log.warning("turn_state_conflict", error=str(err))
+            self._release(message, claimed)
+            return self._failure(message, "busy"), None
+        except Exception:
+            log.exception("turn_failed")
+            self._release(message, claimed)
+            return self._failure(message, "error"), None
+
+    def _turn(self, message: Message) -> tuple[Reply, IntentResult | None]:
+        state = self.store.load(message.tenant_id, message.conversation_key)
+        if message.user_id not in state.user_ids:
+            state.user_ids = [*state.user_ids, message.user_id][-MAX_USERS_PER_CONVERSATION:]
+        outcome, result = self.dialogue.step(state, message)
+        if outcome.forget:
+            self.store.delete(state.tenant_id, state.conversation_key, state.user_ids)
+            forget_user(self.settings, message.tenant_id, message.user_id)
+            log.info("conversation_forgotten")
+        else:
+            state.remember("user", message.text, outcome.intent)
+            state.remember("assistant", outcome.text, outcome.intent)
+            state.turn_count += 1
+            self.store.save(state)
+        log.info(
+            "turn_handled",
+            intent=outcome.intent,
+            kind=outcome.kind,
+            confidence=result.confidence if result else None,
+            run_ids=outcome.run_ids,
+        )
+        return self._reply(message, outcome, state.lang, result), result
+
+    def _reply(
+        self, message: Message, outcome: Outcome, lang: str, result: IntentResult | None = None
+    ) -> Reply:
+        return Reply(
+            kind=outcome.kind,
+            text=outcome.text,
+            lang=lang,
+            intent=outcome.intent,
+            confidence=result.confidence if result else None,
+            run_ids=outcome.run_ids,
+            conversation_key=message.conversation_key,
+        )
+
+    def _failure(self, message: Message, template: str) -> Reply:
+        lang = _guess_lang(message.text)
+        return self._reply(message, Outcome("error", render(template, lang)), lang)
+
+    def _release(self, message: Message, claimed: bool) -> None:
+        """Let a retry of a failed turn be answered."""
+        if not claimed:
+            return
+        try:
+            release_event(self.redis, message.tenant_id, message.event_id)
+        except redis.RedisError:
+            log.warning("turn_release_failed", event_id=message.event_id)
+
+
+def _release_lock(lock: Lock) -> None:
+    try:
+        lock.release()
+    except LockError:
+        # The turn outlived the lock timeout; the version check guarded the save.
+        log.warning("turn_lock_expired")
+
+
+def _guess_lang(text: str) -> str:
+    """Language for failure replies, when the conversation's language cannot be loaded."""
+    try:
+        return detect_language(text, None)
+    except Exception:
+        return "en"
+
+
+_pipelines: dict[int, tuple[Settings, TurnPipeline]] = {}
+_pipelines_lock = ThreadLock()
+
+
+def get_pipeline(settings: Settings) -> TurnPipeline:
+    """The process-wide pipeline for these settings (built once, shared by threads)."""
+    with _pipelines_lock:
+        cached = _pipelines.get(id(settings))
+        if cached is None or cached[0] is not settings:
+            cached = (settings, TurnPipeline(settings))
+            _pipelines[id(settings)] = cached
+        return cached[1]

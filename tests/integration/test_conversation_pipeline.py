@@ -1,0 +1,140 @@
+"""The turn pipeline on the real Redis and PostgreSQL: dedupe, per-conversation
+serialization, isolation of parallel conversations, memory failure, data deletion."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conversations.message import Message
+from conversations.pipeline import TurnPipeline, get_pipeline
+from conversations.privacy import forget_user
+from conversations.store import state_key
+from integrations.redis_store import get_redis
+from integrations.settings import Settings
+from tests.unit.conversations.chat_helper import Chat
+
+pytestmark = pytest.mark.integration
+
+
+def test_same_event_id_gets_one_reply(service_settings: Settings, tenant_id: str) -> None:
+    chat = Chat(service_settings, tenant_id)
+    first = chat.say("deploy checkout", event_id="evt-1")
+    again = chat.say("deploy checkout", event_id="evt-1")
+    assert first.kind == "question"
+    assert again.kind == "duplicate"
+    assert again.text == ""
+    state = chat.state()
+    assert state.turn_count == 1
+    assert [t.text for t in state.history if t.role == "user"] == ["deploy checkout"]
+
+
+def test_messages_of_one_conversation_are_serialized(
+    service_settings: Settings, tenant_id: str
+) -> None:
+    chat = Chat(service_settings, tenant_id)
+    texts = ["hello", "what can you do", "which agents are there", "hi again", "help"]
+    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+        replies = list(pool.map(chat.say, texts))
+    assert all(r.kind == "answer" and r.text for r in replies), replies
+    state = chat.state()
+    # Every turn saw the state the previous one wrote: none lost, none conflicted.
+    assert state.turn_count == len(texts)
+    assert state.version == len(texts)
+    users = [t.text for t in state.history if t.role == "user"]
+    assert sorted(users) == sorted(texts)
+    # Each turn appends its question and answer together, so roles alternate.
+    assert [t.role for t in state.history] == ["user", "assistant"] * len(texts)
+
+
+def test_fifty_conversations_in_parallel_stay_separate(
+    service_settings: Settings, tenant_id: str
+) -> None:
+    chats = [Chat(service_settings, tenant_id, user=f"u{i}") for i in range(50)]
+    services = [f"svc{i}" for i in range(50)]
+
+    def talk(i: int) -> tuple[str, str]:
+        first = chats[i].say(f"deploy {services[i]}")
+        return first.kind, chats[i].state().slots.get("service", "")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(talk, range(50)))
+    assert [kind for kind, _ in results] == ["question"] * 50
+    assert [service for _, service in results] == services
+    for chat in chats:
+        state = chat.state()
+        assert state.pending is not None and state.pending.slot == "environment"
+        assert state.user_ids == [chat.user]
+
+
+def test_state_ttl_slides_with_each_turn(service_settings: Settings, tenant_id: str) -> None:
+    chat = Chat(service_settings, tenant_id)
+    chat.say("hello")
+    client = get_redis(service_settings.redis_url)
+    ttl = client.ttl(state_key(tenant_id, chat.key))
+    assert service_settings.conversation_ttl - 10 <= ttl <= service_settings.conversation_ttl
+
+
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("deploy checkout", "can't reach my memory"), ("deploy checkout naar productie", "geheugen")],
+)
+def test_redis_down_gives_a_short_reply(
+    service_settings: Settings, tenant_id: str, text: str, expected: str
+) -> None:
+    down = service_settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{_unused_port()}/0"}
+    )
+    pipeline = TurnPipeline(down)
+    reply = pipeline.handle(
+        Message(
+            tenant_id=tenant_id,
+            channel="api",
+            conversation_key=f"{tenant_id}:api:c1",
+            user_id="u1",
+            text=text,
+            event_id=uuid.uuid4().hex,
+        )
+    )
+    assert reply.kind == "error"
+    assert expected in reply.text.replace("cannot", "can't")
+    assert "Traceback" not in reply.text
+
+
+def test_forget_me_deletes_the_users_conversations(
+    service_settings: Settings, tenant_id: str
+) -> None:
+    mine = Chat(service_settings, tenant_id, user="alice")
+    other = Chat(service_settings, tenant_id, user="alice")
+    someone_else = Chat(service_settings, tenant_id, user="bob")
+    for chat in (mine, other, someone_else):
+        chat.say("deploy checkout")
+    assert mine.say("forget me").kind == "confirm"
+    done = mine.say("yes")
+    assert done.kind == "answer"
+    client = get_redis(service_settings.redis_url)
+    assert client.get(state_key(tenant_id, mine.key)) is None
+    assert client.get(state_key(tenant_id, other.key)) is None
+    assert client.get(state_key(tenant_id, someone_else.key)) is not None
+    assert someone_else.state().pending is not None
+
+
+def test_forget_user_function(service_settings: Settings, tenant_id: str) -> None:
+    chat = Chat(service_settings, tenant_id, user="carol")
+    chat.say("hello")
+    assert forget_user(service_settings, tenant_id, "carol") == 1
+    assert forget_user(service_settings, tenant_id, "carol") == 0
+    assert chat.state().turn_count == 0
+
+
+def test_get_pipeline_is_cached(service_settings: Settings) -> None:
+    assert get_pipeline(service_settings) is get_pipeline(service_settings)
