@@ -1,0 +1,129 @@
+"""`bmad nlu eval`: figures, the final JSON line, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from conversations.nlu.classifier import IntentClassifier
+from conversations.nlu.evaluate import EvalRow, score
+from conversations.nlu.training import model_path, save
+from integrations.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from integrations.settings import get_settings
+
+    monkeypatch.setenv("BMAD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("BMAD_LOG_JSON", "false")
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def last_json(output: str) -> dict[str, object]:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_eval_data_reports_the_figures(env: Path, nlu_classifier: IntentClassifier) -> None:
+    # The session's trained model, cached where the CLI looks: no second training.
+    save(nlu_classifier, model_path(Settings(_env_file=None, data_dir=str(env / "data"))))
+    data = write_jsonl(
+        env / "eval.jsonl",
+        [
+            {"text": "deploy checkout to staging", "intent": "deploy", "lang": "en"},
+            {"text": "zet payments op productie", "intent": "deploy", "lang": "nl"},
+            {"text": "goedemorgen", "intent": "greet", "lang": "nl"},
+            {"text": "how tall is the tallest tree", "intent": "out_of_scope", "lang": "en"},
+            # A deliberately wrong label, so a perfect score would be suspicious.
+            {"text": "plan the next sprint", "intent": "forget_me", "lang": "en"},
+        ],
+    )
+    result = runner.invoke(app, ["nlu", "eval", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    report = last_json(result.output)
+    for key in ("n", "in_scope_accuracy", "oos_recall", "oos_precision", "accuracy_by_lang"):
+        assert key in report
+    for key in ("p50_ms", "p99_ms", "train_seconds"):
+        assert isinstance(report[key], float | int)
+    assert report["n"] == 5
+    assert report["in_scope_accuracy"] == 0.75  # 3 of 4 in-scope
+    assert report["oos_recall"] == 1.0
+    assert report["accuracy_by_lang"] == {"en": pytest.approx(2 / 3, abs=1e-3), "nl": 1.0}
+    assert report["top_confusions"] == [
+        {"expected": "forget_me", "predicted": "plan_sprint", "count": 1}
+    ]
+    assert report["llm"] is False and report["model_cached"] is True
+
+
+def test_eval_clinc_format(env: Path) -> None:
+    def split(prefix: str, n: int) -> list[list[str]]:
+        pairs = [[f"{prefix} what is my account balance {i}", "balance"] for i in range(n)] + [
+            [f"{prefix} please book a flight to city {i}", "book_flight"] for i in range(n)
+        ]
+        return pairs
+
+    data = {
+        "train": split("", 12),
+        "oos_train": [[f"tell me a joke number {i}", "oos"] for i in range(12)],
+        "val": split("hey", 4),
+        "oos_val": [[f"sing a song {i}", "oos"] for i in range(4)],
+        "test": split("hi", 4),
+        "oos_test": [[f"what is the weather {i}", "oos"] for i in range(4)],
+    }
+    path = env / "clinc.json"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["nlu", "eval", "--clinc150", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = last_json(result.output)
+    assert report["n"] == 12 and report["dataset"] == "clinc150"
+    assert report["in_scope_accuracy"] == 1.0
+    assert 0.0 <= report["threshold"] <= 1.0 and len(report["curve"]) > 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nlu", "eval"], "exactly one"),
+        (["nlu", "eval", "--data", "missing.jsonl"], "missing.jsonl"),
+        (["nlu", "eval", "--data", "bad.jsonl"], "bad.jsonl:2"),
+        (["nlu", "eval", "--clinc150", "bad.jsonl"], "CLINC150"),
+        (["nlu", "eval", "--data", "bad.jsonl", "--llm"], "bad.jsonl:2"),
+    ],
+)
+def test_bad_input_is_reported_without_traceback(
+    env: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.chdir(env)
+    (env / "bad.jsonl").write_text('{"text": "hi", "intent": "greet"}\nnot json\n')
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_llm_flag_needs_an_llm(env: Path) -> None:
+    data = write_jsonl(env / "e.jsonl", [{"text": "hi", "intent": "greet", "lang": "en"}])
+    result = runner.invoke(app, ["nlu", "eval", "--data", str(data), "--llm"])
+    assert result.exit_code == 2 and "OPENAI" in result.output
+
+
+def test_score_handles_missing_classes() -> None:
+    rows = [EvalRow(text="a", intent="greet", lang="en")]
+    report = score(rows, ["greet"])
+    assert report["oos_recall"] is None and report["oos_precision"] is None
+    assert report["in_scope_accuracy"] == 1.0
