@@ -138,7 +138,7 @@ def endpoint_add(
             endpoint_id = endpoint.id
     except EndpointError as err:
         raise fail(str(err), 2) from err
-    typer.echo(f"endpoint {endpoint_id}")
+    typer.echo(f"endpoint: {endpoint_id}")
     typer.echo(f"secret: {secret}")
 
 

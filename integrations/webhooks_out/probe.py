@@ -1,11 +1,14 @@
 """`bmad webhooks test`: send one signed test event to one endpoint, through the real path.
 
-The test event goes through the outbox, fan-out, signing and the delivery log like any
-other event, so a passing test means real events will arrive too. It is tried once.
+The test event is an outbox row with its delivery created in the same transaction (so it
+goes to this endpoint only, even when disabled), then signed, sent and logged like any
+other delivery, and tried once. A running poller or worker may pick the delivery up first;
+the lease makes sure it is sent once either way, so we wait for its logged attempt.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -16,7 +19,6 @@ from integrations.db.models import WebhookAttempt, WebhookDelivery
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
 from integrations.webhooks_out.deliver import deliver_due
-from integrations.webhooks_out.dispatch import dispatch_pending
 from integrations.webhooks_out.endpoints import get_endpoint
 from integrations.webhooks_out.events import TEST_EVENT
 
@@ -32,7 +34,7 @@ def send_test_event(
     now: datetime | None = None,
     client: httpx.Client | None = None,
 ) -> WebhookAttempt | None:
-    """Returns the logged attempt (status code, error, duration)."""
+    """Returns the logged attempt (status code, error, duration), None if none was made."""
     now = now or datetime.now(UTC)
     with tenant_session(settings.database_url, tenant_id) as session:
         if get_endpoint(session, endpoint_id) is None:
@@ -40,17 +42,28 @@ def send_test_event(
         event = enqueue_event(
             session, tenant_id, TEST_EVENT, {"endpoint_id": endpoint_id, "test": True}
         )
+        event.status = "dispatched"
         session.flush()
-        event_id = event.id
-    dispatch_pending(settings, now)
-    with tenant_session(settings.database_url, tenant_id) as session:
-        ids = list(
-            session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id))
+        delivery = WebhookDelivery(
+            tenant_id=tenant_id,
+            event_id=event.id,
+            endpoint_id=endpoint_id,
+            event_type=TEST_EVENT,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
-    deliver_due(settings, now, client, only=ids)
-    with tenant_session(settings.database_url, tenant_id) as session:
-        return session.scalars(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id.in_(ids))
-            .order_by(WebhookAttempt.id.desc())
-        ).first()
+        session.add(delivery)
+        session.flush()
+        delivery_id = delivery.id
+    deliver_due(settings, now, client, only=[delivery_id])
+    deadline = time.monotonic() + settings.webhook_delivery_timeout + 5
+    while True:
+        with tenant_session(settings.database_url, tenant_id) as session:
+            attempt = session.scalars(
+                select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
+            ).first()
+        if attempt is not None or time.monotonic() > deadline:
+            return attempt
+        time.sleep(0.1)
