@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from agents.crew.pricing import cost_usd
 from agents.crew.schemas import SCHEMAS
 from agents.crew.templates import labels, render, render_lang
 from agents.roster import get_agent, get_task
-from integrations.llm import chat_model, tokens_from
 from integrations.settings import Settings
 
 CONTEXT_KEYS = ("feature", "service", "environment", "topic", "target", "version")
@@ -90,6 +88,11 @@ def _offline(values: dict[str, Any], lang: str) -> AgentResult:
 def _llm(
     settings: Settings, schema_name: str, values: dict[str, Any], lang: str, timeout: float | None
 ) -> AgentResult:
+    # Imported here: langchain takes seconds to import and offline mode never needs it.
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from integrations.llm import chat_model, tokens_from
+
     schema = SCHEMAS[schema_name]
     system = render_lang(
         f"{values['agent']}/{values['task']}.{{lang}}.md", lang, **_no_lang(values)

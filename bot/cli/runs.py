@@ -84,13 +84,54 @@ def show(run_id: int, tenant: str = TENANT, json_out: bool = JSON) -> None:
         raise fail(err.message, 1) from err
 
 
+def _settle(service: WorkflowService, tenant: str, run: RunView, wait: float) -> RunView:
+    """Embedded mode runs steps in this process: finish them before the command exits."""
+    if service.settings.queue == "eager" or wait > 0:
+        service.wait_settled(tenant, [run.id], timeout=wait or 600.0)
+        return service.get(tenant, run.id)
+    return run
+
+
 def _decide(action: str, run_id: int, user: str, tenant: str, json_out: bool) -> None:
     service = _service()
     try:
         run = getattr(service, action)(tenant, run_id, user)
     except WorkflowError as err:
         raise fail(err.message, 1) from err
-    _print_detail(run, json_out)
+    _print_detail(_settle(service, tenant, run, 0), json_out)
+
+
+@runs_app.command("start")
+def start(
+    workflow: str = typer.Argument(..., help="workflow name, e.g. feature_delivery"),
+    inputs: list[str] = typer.Option([], "--input", "-i", help="key=value (repeatable)"),
+    user: str = USER,
+    tenant: str = TENANT,
+    conversation: str = typer.Option("cli", help="conversation id notices go to"),
+    lang: str = typer.Option("en", help="en or nl"),
+    wait: float = typer.Option(0.0, help="seconds to wait for the run to settle (celery)"),
+    json_out: bool = JSON,
+) -> None:
+    """Start a run (embedded mode waits until it needs an approval or finished)."""
+    values: dict[str, str] = {}
+    for item in inputs:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise fail(f"--input must be key=value, got {item!r}", 2)
+        values[key.strip()] = value.strip()
+    service = _service()
+    try:
+        run = service.start(
+            tenant_id=tenant,
+            workflow=workflow,
+            inputs=values,
+            conversation_key=f"{tenant}:console:{conversation}",
+            user_id=user,
+            lang=lang,
+        )
+    except WorkflowError as err:
+        raise fail(err.message, 1) from err
+    _print_detail(_settle(service, tenant, run, wait), json_out)
 
 
 @runs_app.command("approve")
