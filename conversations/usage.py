@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations.replies import render
+from integrations.billing.usage import render_usage, usage_summary
 from integrations.db.models import Tenant
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
@@ -19,4 +19,6 @@ def usage_facts(settings: Settings, tenant_id: str) -> dict[str, Any]:
 
 
 def usage_text(settings: Settings, tenant_id: str, lang: str) -> str:
-    return render("usage", lang, **usage_facts(settings, tenant_id))
+    """Plan, period, runs and tokens used and left, next invoice: the billing summary, the
+    same one `/bmad usage` and `GET /api/v1/usage` give."""
+    return render_usage(usage_summary(settings, tenant_id), lang)

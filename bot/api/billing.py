@@ -18,7 +18,7 @@ from bot.api.deps import PrincipalDep, SettingsDep
 from bot.api.keys import ApiPrincipal
 from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut
 from bot.errors import error_body
-from conversations.privacy import forget_user as forget_conversations
+from conversations.privacy import forget_conversations
 from integrations.audit_log import AuditRecord, iter_audit
 from integrations.billing.usage import UsageSummary, usage_summary
 from integrations.db.session import tenant_session

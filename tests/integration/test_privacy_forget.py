@@ -204,3 +204,21 @@ def test_retention_purges_old_runs_only(service_settings, tenant_id):  # type: i
         ).one()
     assert left == ["new"]
     assert purge.details["runs"] == 1
+
+
+def test_chat_forget_me_also_clears_the_database(service_settings, tenant_id):  # type: ignore[no-untyped-def]
+    from conversations.privacy import forget_user
+
+    make_tenant(service_settings.database_url, tenant_id)
+    _seed(service_settings, tenant_id)
+    assert forget_user(service_settings, tenant_id, USER) == 2
+    db_left = _db_dump(service_settings, tenant_id)
+    for personal in (USER, EMAIL, NAME, SECRET_TEXT):
+        assert personal not in db_left
+        assert personal not in _redis_dump(service_settings, tenant_id)
+    alias = pseudonym(service_settings, tenant_id, USER)
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        forget = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "privacy.forget")
+        ).one()
+    assert (forget.actor, forget.target, forget.source) == (alias, alias, "chat")
