@@ -14,6 +14,7 @@ import threading
 
 from celery import Celery
 
+from integrations.billing.tasks import beat_entries as billing_beat_entries
 from integrations.settings import Settings, get_settings
 from integrations.webhooks_out.tasks import beat_entries as webhook_beat_entries
 
@@ -48,6 +49,7 @@ def configure_celery(settings: Settings) -> Celery:
                 "schedule": APPROVALS_EVERY_SECONDS,
             },
             **webhook_beat_entries(),  # outbound webhook outbox drain (registers its task)
+            **billing_beat_entries(),  # emails, Stripe meter events, retention, digest
         },
     )
     celery_app.autodiscover_tasks(["agents"], related_name="tasks", force=True)
