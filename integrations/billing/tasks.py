@@ -11,6 +11,7 @@ from typing import Any
 from celery import shared_task
 from celery.schedules import crontab
 
+from integrations.billing.admin_dm import deliver_admin_dms
 from integrations.billing.meter import report_usage
 from integrations.email.delivery import deliver_pending_emails
 from integrations.email.digest import queue_weekly_digests
@@ -25,7 +26,13 @@ WEEKLY_DIGEST = "bmad.billing.weekly_digest"
 
 @shared_task(name=DELIVER_EMAILS, ignore_result=True)
 def deliver_emails() -> dict[str, int]:
-    return deliver_pending_emails(get_settings()).model_dump()
+    """Emails and the admins' Slack DMs waiting in the outbox."""
+    settings = get_settings()
+    dms = deliver_admin_dms(settings).model_dump()
+    return {
+        **deliver_pending_emails(settings).model_dump(),
+        **{f"dm_{k}": v for k, v in dms.items()},
+    }
 
 
 @shared_task(name=REPORT_USAGE, ignore_result=True)

@@ -137,3 +137,33 @@ def test_admins_are_told_once_per_threshold_per_period(service_settings, tenant_
     assert [e.payload["to"] for e in emails] == ["admin@example.com", "admin@example.com"]
     assert "80%" in emails[0].payload["subject"]
     assert len(dms) == 2 and dms[0].payload["users"] == ["UADMIN"]
+
+
+def test_threshold_dms_reach_admins_through_slack(service_settings, tenant_id):  # type: ignore[no-untyped-def]
+    from pydantic import SecretStr
+
+    from integrations.billing.admin_dm import deliver_admin_dms
+    from tests.fakes.slack_api import FakeSlackAPI
+
+    make_tenant(service_settings.database_url, tenant_id, "free")
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        ensure_user(session, tenant_id, "UBOSS", role=Role.owner)
+    limit = get_plan("free").runs or 0
+    _prefill_runs(service_settings, tenant_id, int(limit * 0.8) - 1)
+    reserve_run(service_settings, tenant_id)
+    with FakeSlackAPI() as slack:
+        settings = service_settings.model_copy(
+            update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": slack.api_url}
+        )
+        slack.rate_limit("chat.postMessage", times=1, retry_after=1, channel="UBOSS")
+        deliver_admin_dms(settings)
+        posts = [
+            c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == "UBOSS"
+        ]
+    assert len(posts) == 1
+    assert "80%" in posts[0].params["text"] and "/billing/upgrade" in posts[0].params["text"]
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        dm = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "slack.admin_dm")
+        ).one()
+    assert dm.status == "sent"
