@@ -56,7 +56,10 @@ def _send_celery(settings: Settings, item: Dispatch) -> None:
 
 
 def _submit(settings: Settings, item: Dispatch) -> None:
-    _executor().submit(_run_in_thread, settings, item)
+    try:
+        _executor().submit(_run_in_thread, settings, item)
+    except RuntimeError:  # the process is exiting; the step stays queued for the sweeper
+        log.warning("eager_dispatch_after_shutdown", run_id=item.run_id, step_id=item.step_id)
 
 
 def _run_in_thread(settings: Settings, item: Dispatch) -> None:

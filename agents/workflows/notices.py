@@ -132,6 +132,9 @@ def flush_notices(settings: Settings, tenant_id: str, run_id: int) -> int:
             sent += 1
     if not pending:
         return 0
+    sent_kind = {
+        sid: "escalated" if n.extra.get("escalated") == "1" else "" for _, sid, n in pending
+    }
     with tenant_session(settings.database_url, tenant_id) as session:
         step_ids = [sid for what, sid, _ in pending if what == "step" and sid is not None]
         from agents.workflows.engine import now
@@ -139,6 +142,11 @@ def flush_notices(settings: Settings, tenant_id: str, run_id: int) -> int:
         stamp = now()
         if step_ids:
             for step in session.scalars(select(WorkflowStep).where(WorkflowStep.id.in_(step_ids))):
+                sent_escalation = sent_kind.get(step.id) == "escalated"
+                if step.status == "waiting_approval" and sent_escalation != (
+                    step.escalated_at is not None
+                ):
+                    continue  # escalated meanwhile: the reminder is still to be sent
                 if step.notified_at is None:
                     step.notified_at = stamp
         if any(what in ("run", "run-silent") for what, _, _ in pending):
