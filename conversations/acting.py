@@ -25,7 +25,7 @@ from conversations.usage import usage_text
 from integrations.settings import Settings
 
 # Intents not worth listing in "what I can do".
-_NOT_OFFERED = frozenset({"greet", OUT_OF_SCOPE})
+_NOT_OFFERED = frozenset({"greet", "help", OUT_OF_SCOPE})
 
 
 class Actor:

@@ -4,11 +4,13 @@ serialization, isolation of parallel conversations, memory failure, data deletio
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conversations.locking import LOCK_TIMEOUT_SECONDS, conversation_lock
 from conversations.message import Message
 from conversations.pipeline import TurnPipeline, get_pipeline
 from conversations.privacy import forget_user
@@ -138,3 +140,27 @@ def test_forget_user_function(service_settings: Settings, tenant_id: str) -> Non
 
 def test_get_pipeline_is_cached(service_settings: Settings) -> None:
     assert get_pipeline(service_settings) is get_pipeline(service_settings)
+
+
+def test_a_dead_holders_lock_expires(service_settings: Settings, tenant_id: str) -> None:
+    """A process that died mid-turn leaves a lock with a timeout, never a permanent one."""
+    client = get_redis(service_settings.redis_url)
+    key = f"{tenant_id}:api:c1"
+    lock = conversation_lock(client, tenant_id, key)
+    assert lock.acquire(blocking=False)
+    ttl_ms = client.pttl(lock.name)
+    assert 0 < ttl_ms <= LOCK_TIMEOUT_SECONDS * 1000
+    # Simulate the expiry instead of waiting a minute: the holder is gone.
+    client.pexpire(lock.name, 1)
+    time.sleep(0.01)
+    reply = TurnPipeline(service_settings).handle(
+        Message(
+            tenant_id=tenant_id,
+            channel="api",
+            conversation_key=key,
+            user_id="u1",
+            text="hello",
+            event_id=uuid.uuid4().hex,
+        )
+    )
+    assert reply.kind == "answer"
