@@ -252,3 +252,21 @@ def test_meter_events_are_never_counted_twice(service_settings, tenant_id, strip
     sent = [r for r in stripe_api.requests if r[1] == "/v1/billing/meter_events"]
     assert all(r[3].get("idempotency-key") == r[2]["identifier"] for r in sent)
     assert json.loads(json.dumps(sent[0][2]["payload"]))["stripe_customer_id"] == customer
+
+
+def test_the_served_app_mounts_the_billing_webhooks(service_settings, tenant_id):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+
+    settings = billing_settings(service_settings)
+    make_tenant(settings.database_url, tenant_id, "free")
+    client = TestClient(create_app(settings))
+    body = stripe_event(
+        "customer.subscription.updated",
+        {**_subscription(tenant_id, "cus_app", "active", PRICES["business"]), "id": "sub_app"},
+    )
+    response = _post_event(client, body)
+    assert response.status_code == 200 and response.json()["outcome"] == "applied"
+    assert _tenant(settings, tenant_id) == ("business", "active")
+    assert client.post("/webhooks/sendgrid", content="[]").status_code == 503  # no key set
