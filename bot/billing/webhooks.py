@@ -7,15 +7,18 @@ Missing secrets mean the endpoint refuses (503), never "accept all". Bad signatu
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import stripe
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from bot.errors import error_body
 from integrations.billing.customers import checkout_url
 from integrations.billing.links import verify_upgrade_link
+from integrations.billing.poller import NotificationPoller
 from integrations.billing.stripe_client import BillingNotConfigured
 from integrations.billing.texts import render_text
 from integrations.billing.webhook import process_event
@@ -24,7 +27,24 @@ from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 
 log = get_logger(__name__)
-router = APIRouter(tags=["billing"])
+
+
+@asynccontextmanager
+async def _delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Embedded mode has no beat: deliver emails and admin DMs from a thread here."""
+    settings = app.state.settings
+    poller = None
+    if settings.queue == "eager" and settings.webhook_poll_seconds > 0:
+        poller = NotificationPoller(settings)
+        poller.start()
+    try:
+        yield
+    finally:
+        if poller is not None:
+            poller.stop()
+
+
+router = APIRouter(tags=["billing"], lifespan=_delivery_lifespan)
 
 
 def _settings(request: Request) -> Settings:
