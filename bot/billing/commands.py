@@ -1,4 +1,5 @@
-"""Slack `/bmad` subcommands of billing and access: `billing [plan]`, `role @user <role>`.
+"""Slack `/bmad` subcommands of billing, access and data protection: `billing [plan]`,
+`role @user <role>`, `export [@user]` (a JSON file by DM).
 
 Registered into the Slack command table (`bot.slack.commands.register_command`) when this
 module is imported; texts come from `prompts/billing/`.
@@ -6,14 +7,21 @@ module is imported; texts come from `prompts/billing/`.
 
 from __future__ import annotations
 
+import json
 import re
 
-from agents.access import PermissionDenied
+from slack_sdk.errors import SlackApiError
+
+from agents.access import PermissionDenied, require
 from agents.roles import RoleChangeRefused, change_role
 from bot.billing.links import billing_links_text
 from bot.slack.commands import CommandContext, register_command
+from bot.slack.posting import NoBotToken, outbound_for
 from integrations.billing.texts import render_text
 from integrations.db.models import Role
+from integrations.db.session import tenant_session
+from integrations.db.tenants import role_of
+from integrations.privacy.export import export_user_data
 
 # `<@U123>`, `<@U123|name>` (escaped mentions), `@U123` or a bare `U123`.
 _MENTION = re.compile(r"^<?@?([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>?$")
@@ -60,5 +68,35 @@ def role_command(ctx: CommandContext) -> str:
     )
 
 
+def export_command(ctx: CommandContext) -> str:
+    """Everyone may export their own data; another user's needs `export_data`."""
+    target = parse_user(ctx.args[0]) if ctx.args else ctx.user_id
+    if target is None or len(ctx.args) > 1:
+        return render_text("export_usage", ctx.lang)
+    if target != ctx.user_id:
+        with tenant_session(ctx.settings.database_url, ctx.team_id) as session:
+            role = role_of(session, ctx.user_id)
+        try:
+            require(role, "export_data", ctx.lang)
+        except PermissionDenied as err:
+            return err.message
+    data = export_user_data(
+        ctx.settings, ctx.team_id, target, requested_by=ctx.user_id, source="slack"
+    )
+    try:
+        out = outbound_for(ctx.settings, ctx.team_id)
+        dm = out.client.conversations_open(users=ctx.user_id)["channel"]["id"]
+        out.upload_text(
+            dm,
+            json.dumps(data, indent=2, ensure_ascii=False, default=str),
+            filename=f"bmad-export-{target}.json",
+            title=f"bmad-export-{target}.json",
+        )
+    except (SlackApiError, NoBotToken, KeyError, TypeError):
+        return render_text("export_failed", ctx.lang)
+    return render_text("export_sent", ctx.lang, user=target)
+
+
 register_command("billing", billing_command)
+register_command("export", export_command)
 register_command("role", role_command)

@@ -105,3 +105,36 @@ def test_billing_links_for_admins_only(embedded_settings, team) -> None:  # type
         assert customer["email"] == "o@example.com"
         assert "Unknown plan" in billing_command(_ctx(settings, team, "UOWNER", "platinum"))
         assert "not set up" in billing_command(_ctx(settings, team, "UOWNER", "business"))
+
+
+def test_export_by_dm_file_for_self_or_admin(embedded_settings, team) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from bot.billing.commands import export_command
+    from tests.fakes.slack_api import FakeSlackAPI
+
+    with FakeSlackAPI() as slack:
+        slack.responders["conversations.open"] = lambda params: {
+            "ok": True,
+            "channel": {"id": f"D{params['users']}"},
+        }
+        settings = embedded_settings.model_copy(
+            update={"slack_bot_token": SecretStr("xoxb-t"), "slack_api_url": slack.api_url}
+        )
+        refused = export_command(_ctx(settings, team, "UMEMBER", "<@UOWNER>"))
+        assert "*admin*" in refused and not slack.uploads
+        answer = export_command(_ctx(settings, team, "UMEMBER"))
+        assert "<@UMEMBER>" in answer
+        done = slack.calls_to("files.completeUploadExternal")
+        assert done[-1].params["channel_id"] == "DUMEMBER"
+        exported = json.loads(next(iter(slack.uploads.values())))
+        assert exported["user_id"] == "UMEMBER" and exported["profile"]["role"] == "member"
+        assert "<@UOWNER>" in export_command(_ctx(settings, team, "UADMIN", "<@UOWNER>"))
+    with tenant_session(embedded_settings.database_url, team) as session:
+        exports = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "privacy.export")
+        ).all()
+    assert [(e.actor, e.target, e.source) for e in exports] == [
+        ("UMEMBER", "UMEMBER", "slack"),
+        ("UADMIN", "UOWNER", "slack"),
+    ]
