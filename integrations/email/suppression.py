@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.db.models import EmailSuppression
@@ -23,8 +24,11 @@ def suppress(session: Session, address: str, reason: str) -> bool:
     email = normalise(address)
     if not email or session.get(EmailSuppression, email) is not None:
         return False
-    session.add(EmailSuppression(email=email, reason=reason[:32]))
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent webhook may add the same address
+            session.add(EmailSuppression(email=email, reason=reason[:32]))
+    except IntegrityError:
+        return False
     return True
 
 
