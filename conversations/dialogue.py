@@ -10,7 +10,7 @@ the pending request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from conversations import words
 from conversations.acting import Actor
@@ -34,10 +34,14 @@ SWITCH_CONFIDENCE = 0.75
 
 
 class DialogueManager:
-    def __init__(self, catalog: Catalog, actor: Actor, understand: Understand) -> None:
+    def __init__(
+        self, catalog: Catalog, actor: Actor, understand: Understand, clarify_below: float
+    ) -> None:
         self.catalog = catalog
         self.actor = actor
         self.understand = understand
+        # Below this confidence an intent is a guess: ask, offering the alternatives.
+        self.clarify_below = clarify_below
 
     def step(self, state: State, message: Message) -> Decision:
         """Decide and act for one message; mutates `state`. Returns the NLU result used."""
@@ -108,11 +112,19 @@ class DialogueManager:
             and self._confident(result)
         ):
             return self._in_passing(state, message, text, result), result
+        if self._is_new_request(result, pending.intent) and result.slots:
+            # A full new request ("deploy checkout to staging" while asked for a story's
+            # subject): slot values of another intent are the evidence; a bare phrase
+            # the classifier likes ("the login page") is still taken as the answer.
+            state.clear_request()
+            return self._new_request(state, message, text, result), result
         slot = spec.slots.get(pending.slot or "")
         value = extract_slot_value(slot.type, text, answer=True) if slot else None
         if value and not _is_reference(value):
             state.fill({pending.slot or "": value})
-            state.fill(self._slots_from(text, pending.intent, spec, skip=state.slots))
+            # A restatement ("deploy payments to production") also updates typed slots.
+            subjects = {n for n, s in spec.slots.items() if s.type == "subject"}
+            state.fill(self._slots_from(text, pending.intent, spec, skip=subjects))
             state.set_context(state.slots)
             state.pending = None
             return self._advance(state, message, pending.intent, spec), result
@@ -158,7 +170,7 @@ class DialogueManager:
         self, state: State, message: Message, text: str, result: IntentResult
     ) -> Outcome:
         state.clear_request()
-        if result.needs_clarification and result.alternatives:
+        if self._unsure(result):
             return self._clarify(state, text, result)
         spec = self.catalog.get(result.intent)
         if result.intent == OUT_OF_SCOPE or spec is None:
@@ -255,8 +267,19 @@ class DialogueManager:
         )
         return Outcome("confirm", text, intent)
 
+    def _unsure(self, result: IntentResult) -> bool:
+        if result.needs_clarification:
+            return True
+        # A confident "out of scope" gets the "here is what I can do" reply instead.
+        return (
+            result.intent != OUT_OF_SCOPE
+            and result.confidence < self.clarify_below
+            and bool(result.alternatives)
+        )
+
     def _clarify(self, state: State, text: str, result: IntentResult) -> Outcome:
-        options = [a for a in result.alternatives if self.catalog.get(a) is not None][:4]
+        candidates = [result.intent, *result.alternatives]
+        options = list(dict.fromkeys(a for a in candidates if self.catalog.get(a)))[:4]
         if not options:
             return self.actor.out_of_scope(state)
         state.pending = Pending(kind="clarify", intent=options[0], options=options, text=text)
@@ -272,13 +295,13 @@ class DialogueManager:
         ]
 
     def _slots_from(
-        self, text: str, intent: str, spec: Intent, skip: dict[str, str] | None = None
+        self, text: str, intent: str, spec: Intent, skip: Collection[str] = ()
     ) -> dict[str, str]:
         found = extract_slots(text, intent)
         return {
             k: v
             for k, v in found.items()
-            if k in spec.slots and v and not _is_reference(v) and (skip is None or k not in skip)
+            if k in spec.slots and v and not _is_reference(v) and k not in skip
         }
 
     def _confident(self, result: IntentResult) -> bool:

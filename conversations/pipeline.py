@@ -47,7 +47,9 @@ class TurnPipeline:
         self.catalog = load_catalog()
         self.workflows = WorkflowService(settings)
         self.actor = Actor(settings, self.catalog, self.workflows)
-        self.dialogue = DialogueManager(self.catalog, self.actor, self._understand)
+        self.dialogue = DialogueManager(
+            self.catalog, self.actor, self._understand, settings.nlu_llm_threshold
+        )
 
     def _understand(self, text: str, lang: str) -> IntentResult:
         return get_cascade(self.settings).understand(text, lang=lang)

@@ -135,6 +135,41 @@ FLOWS: dict[str, list[Step]] = {
         Step("write docs about the billing api", "started", "write_docs"),
         Step("what's the status of my run?", "answer", "workflow_status", ("run #",)),
     ],
+    "en_new_request_while_asked": [
+        Step("write a user story", "question", "write_user_story"),
+        Step(
+            "deploy checkout to staging",
+            "started",
+            "deploy",
+            inputs={"service": "checkout", "environment": "staging"},
+        ),
+    ],
+    "en_bare_phrase_is_the_answer": [
+        Step("write a user story", "question", "write_user_story"),
+        Step(
+            "search on the orders page",
+            "started",
+            "write_user_story",
+            inputs={"feature": "search on the orders page"},
+        ),
+    ],
+    "en_restatement_updates_slots": [
+        Step("deploy checkout", "question", "deploy"),
+        Step(
+            "deploy payments to staging",
+            "started",
+            "deploy",
+            inputs={"service": "payments", "environment": "staging"},
+        ),
+    ],
+    "nl_sticky_language": [
+        Step("schrijf een testplan", "question", "create_test_plan", ("testplan",)),
+        Step("login", "started", "create_test_plan", ("ik ga aan de slag",)),
+        Step("ok", "clarify", None, ("weet niet zeker",)),
+    ],
+    "en_unclear_asks_with_options": [
+        Step("the billing api", "clarify", None, ("1.", "2.")),
+    ],
     "en_out_of_scope": [
         Step("what's the weather in Paris tomorrow?", "answer", "out_of_scope", ("deploy",)),
     ],

@@ -122,3 +122,17 @@ def test_unclear_request_answer_by_number(embedded_settings: Settings, tenant_id
     reply = chat.say("2")
     assert reply.intent == "write_user_story"
     assert reply.kind in ("question", "started")
+
+
+def test_unclear_request_then_pick_by_number_in_dutch(
+    embedded_settings: Settings, tenant_id: str
+) -> None:
+    chat = Chat(embedded_settings, tenant_id)
+    ask = chat.say("de billing api")
+    assert ask.kind == "clarify", ask
+    assert "nummer" in ask.text
+    options = chat.state().pending.options  # type: ignore[union-attr]
+    assert "write_docs" in options, options
+    picked = chat.say(str(options.index("write_docs") + 1))
+    assert picked.intent == "write_docs"
+    assert picked.kind in ("question", "started")
