@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from integrations.db.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from integrations.db.session import admin_session
@@ -28,6 +30,7 @@ from integrations.webhooks_out.signing import DELIVERY_HEADER, EVENT_HEADER, sig
 
 log = get_logger(__name__)
 BATCH = 50
+CONCURRENCY = 8
 USER_AGENT = "BMAD-Webhooks/1"
 
 
@@ -71,13 +74,17 @@ def deliver_due(
         return report
     own = client is None
     client = client or httpx.Client(
-        timeout=settings.webhook_delivery_timeout, follow_redirects=False
+        timeout=settings.webhook_delivery_timeout,
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=CONCURRENCY),
     )
     try:
-        for req in requests:
-            outcome = _post(client, req)
-            report.attempts.append(outcome)
-            _record(settings, req, outcome, now, report)
+        # POSTs in parallel (one slow receiver must not hold up the others' deliveries);
+        # the outcomes of the pass are then recorded in one transaction.
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            outcomes = list(pool.map(lambda r: _post(client, r), requests))
+        report.attempts.extend(outcomes)
+        _record_all(settings, list(zip(requests, outcomes, strict=True)), now, report)
     finally:
         if own:
             client.close()
@@ -157,52 +164,67 @@ def _post(client: httpx.Client, req: Request) -> Outcome:
     return Outcome(ok, code, error, int((time.perf_counter() - start) * 1000))
 
 
-def _record(
-    settings: Settings, req: Request, outcome: Outcome, now: datetime, report: DeliveryReport
+def _record_all(
+    settings: Settings,
+    results: list[tuple[Request, Outcome]],
+    now: datetime,
+    report: DeliveryReport,
 ) -> None:
     with admin_session(settings.database_url) as session:
-        delivery = session.get(WebhookDelivery, req.delivery_id)
-        endpoint = session.get(WebhookEndpoint, req.endpoint_id)
-        if delivery is None or endpoint is None:
-            return
-        delivery.attempts += 1
-        session.add(
-            WebhookAttempt(
-                tenant_id=req.tenant_id,
-                delivery_id=delivery.id,
-                endpoint_id=endpoint.id,
-                attempt=delivery.attempts,
-                status_code=outcome.status_code,
-                ok=outcome.ok,
-                error=outcome.error[:300],
-                duration_ms=outcome.duration_ms,
-                created_at=now,
-            )
+        for req, outcome in results:
+            _record(session, settings, req, outcome, now, report)
+
+
+def _record(
+    session: Session,
+    settings: Settings,
+    req: Request,
+    outcome: Outcome,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    delivery = session.get(WebhookDelivery, req.delivery_id)
+    endpoint = session.get(WebhookEndpoint, req.endpoint_id)
+    if delivery is None or endpoint is None:
+        return
+    delivery.attempts += 1
+    session.add(
+        WebhookAttempt(
+            tenant_id=req.tenant_id,
+            delivery_id=delivery.id,
+            endpoint_id=endpoint.id,
+            attempt=delivery.attempts,
+            status_code=outcome.status_code,
+            ok=outcome.ok,
+            error=outcome.error[:300],
+            duration_ms=outcome.duration_ms,
+            created_at=now,
         )
-        if outcome.ok:
-            delivery.status = "delivered"
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
-            endpoint.consecutive_failures = 0
-            report.delivered += 1
-            WEBHOOK_DELIVERY_ATTEMPTS.labels("delivered").inc()
-            return
-        endpoint.consecutive_failures += 1
-        if endpoint.enabled and endpoint.consecutive_failures >= settings.webhook_max_failures:
-            endpoint.enabled = False
-            endpoint.disabled_at = now
-            log.warning("webhook_endpoint_disabled", endpoint_id=endpoint.id)
-        created = _aware(delivery.created_at or now)
-        retry_at = next_attempt(created, delivery.attempts, now, settings.webhook_retry_window)
-        if retry_at is None or delivery.event_type == "webhook.test":
-            delivery.status = "failed"
-            delivery.next_attempt_at = None
-            report.failed += 1
-            WEBHOOK_DELIVERY_ATTEMPTS.labels("failed").inc()
-        else:
-            delivery.next_attempt_at = retry_at
-            report.retrying += 1
-            WEBHOOK_DELIVERY_ATTEMPTS.labels("retry").inc()
+    )
+    if outcome.ok:
+        delivery.status = "delivered"
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        endpoint.consecutive_failures = 0
+        report.delivered += 1
+        WEBHOOK_DELIVERY_ATTEMPTS.labels("delivered").inc()
+        return
+    endpoint.consecutive_failures += 1
+    if endpoint.enabled and endpoint.consecutive_failures >= settings.webhook_max_failures:
+        endpoint.enabled = False
+        endpoint.disabled_at = now
+        log.warning("webhook_endpoint_disabled", endpoint_id=endpoint.id)
+    created = _aware(delivery.created_at or now)
+    retry_at = next_attempt(created, delivery.attempts, now, settings.webhook_retry_window)
+    if retry_at is None or delivery.event_type == "webhook.test":
+        delivery.status = "failed"
+        delivery.next_attempt_at = None
+        report.failed += 1
+        WEBHOOK_DELIVERY_ATTEMPTS.labels("failed").inc()
+    else:
+        delivery.next_attempt_at = retry_at
+        report.retrying += 1
+        WEBHOOK_DELIVERY_ATTEMPTS.labels("retry").inc()
 
 
 def _aware(value: datetime) -> datetime:

@@ -267,3 +267,30 @@ def test_alert_token_of_another_tenant_is_refused(
     )
     assert r.status_code == 401
     assert _runs(tenant) == []
+
+
+def test_concurrent_notifications_of_one_group_start_one_run(
+    client: TestClient, tenant: Tenant
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    payload = payloads.alertmanager("firing", group_key='{}:{alertname="Burst"}')
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(lambda _: _alert(client, tenant, payload).json(), range(5)))
+    assert sorted(r["status"] for r in results) == ["started"] + ["updated"] * 4
+    assert len({r["run_id"] for r in results}) == 1
+    assert len(_runs(tenant)) == 1
+    _settle(tenant, [results[0]["run_id"]])
+
+
+def test_concurrent_github_redeliveries_start_one_run(client: TestClient, tenant: Tenant) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pr = payloads.github_pull_request()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda _: _github(client, tenant, "pull_request", pr, "same").json(), range(4))
+        )
+    assert sorted(r["status"] for r in results) == ["duplicate"] * 3 + ["started"]
+    (run,) = _runs(tenant)
+    _settle(tenant, [run.id])

@@ -7,6 +7,7 @@ with Receiver([500, 500, 200]) as rx:   # fail twice, then accept (last code rep
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,14 +20,23 @@ class Received:
     body: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+
 class Receiver:
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], delay: float = 0.0) -> None:
         self.statuses = list(statuses)
+        self.delay = delay  # seconds before answering, like a slow receiver
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like a real receiver
+            disable_nagle_algorithm = True  # headers and body are separate writes
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -39,12 +49,15 @@ class Receiver:
                     )
                     index = len(receiver.requests) - 1
                     status = receiver.statuses[min(index, len(receiver.statuses) - 1)]
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
