@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -28,6 +29,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
+    # The CLI configured logging onto CliRunner's stream, which is closed now.
+    structlog.reset_defaults()
 
 
 def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
