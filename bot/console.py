@@ -14,6 +14,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
+import redis
+
 from agents.notify import Notice, read_notices
 from agents.workflows.service import WorkflowService
 from conversations.message import Message, conversation_key
@@ -63,9 +65,18 @@ class ConsoleSession:
         with tenant_session(self.settings.database_url, self.tenant_id) as session:
             ensure_user(session, self.tenant_id, self.user_id, role=Role.owner)
             set_user_role(session, self.tenant_id, self.user_id, Role.owner)
-        seen = read_notices(self.settings, self.tenant_id, self.key, after_id="0")
+        seen = self._read_notices("0")
         if seen:
             self._cursor = seen[-1][0]
+
+    def _read_notices(self, after_id: str) -> list[tuple[str, Notice]]:
+        """Notices after `after_id`; none while Redis is unreachable (the turn itself
+        then answers that memory is unreachable, so the console keeps working)."""
+        try:
+            return read_notices(self.settings, self.tenant_id, self.key, after_id=after_id)
+        except redis.RedisError as err:
+            log.warning("console_notices_unreachable", conversation_id=self.key, error=str(err))
+            return []
 
     def welcome(self) -> str:
         return render(
@@ -122,9 +133,7 @@ class ConsoleSession:
             self._print(text)
 
     def print_new_notices(self) -> None:
-        for notice_id, notice in read_notices(
-            self.settings, self.tenant_id, self.key, after_id=self._cursor
-        ):
+        for notice_id, notice in self._read_notices(self._cursor):
             self._cursor = notice_id
             self._print(format_notice(notice))
 

@@ -4,6 +4,7 @@ conversation continued by a second process."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -104,3 +105,14 @@ def test_deploy_continued_by_second_process_nl(
     second = bmad_chat(chat_env, tmp_path, tenant, "t2", "staging\n")
     assert "Ik ga aan de slag" in second, second
     assert "checkout" in second and "staging" in second, second
+
+
+def test_redis_down_answers_without_traceback(
+    chat_env: dict[str, str], tmp_path: Path, tenant: str
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**chat_env, "BMAD_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    out = bmad_chat(env, tmp_path, tenant, "down", "deploy checkout\n")
+    assert out.strip() == "I can't reach my memory right now, try again in a minute."
