@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.api import billing, catalog, messages, runs
+from bot.api import billing, catalog, messages, notices, runs
 
 # billing.router serves /usage (quotas, period, next invoice) and /audit; it superseded
 # usage.router, whose {tenant, plan} fields it keeps.
-RESOURCES = [messages.router, runs.router, catalog.router, billing.router]
+RESOURCES = [messages.router, notices.router, runs.router, catalog.router, billing.router]
 
 
 def build_router() -> APIRouter:

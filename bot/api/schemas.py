@@ -86,11 +86,6 @@ class WorkflowList(BaseModel):
     workflows: list[WorkflowOut]
 
 
-class UsageOut(BaseModel):
-    tenant: str
-    plan: str
-
-
 class ErrorDetail(BaseModel):
     code: str
     message: str

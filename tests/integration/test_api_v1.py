@@ -161,3 +161,24 @@ def test_catalog_routes(
     flows = {w["name"]: w for w in client.get("/api/v1/workflows", headers=key).json()["workflows"]}
     assert {"incident_response", "single_task", "release"} <= set(flows)
     assert [s["kind"] for s in flows["release"]["steps"]] == ["agent", "approval", "notify"]
+
+
+def test_notices_of_an_api_conversation(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, b = two_tenants
+    key_a = _key(service_settings, a)
+    body = {"conversation_id": "n-1", "user": "U1", "text": "write a user story for gift cards"}
+    (run_id,) = client.post("/api/v1/messages", json=body, headers=key_a).json()["run_ids"]
+    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    url = "/api/v1/conversations/n-1/notices"
+    first = client.get(url, headers=key_a).json()
+    assert first["notices"], first
+    assert {n["run_id"] for n in first["notices"]} == {run_id}
+    assert "step_result" in {n["kind"] for n in first["notices"]}
+    later = client.get(url, params={"after": first["last_id"]}, headers=key_a).json()
+    assert later == {"notices": [], "last_id": first["last_id"]}
+    # same conversation id under another tenant's key: a different conversation
+    other = client.get(url, headers=_key(service_settings, b)).json()
+    assert other["notices"] == []
+    assert client.get(url, params={"after": "x"}, headers=key_a).status_code == 422
