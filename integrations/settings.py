@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     queue: Literal["eager", "celery"] = "eager"
     # Celery queue the workflow steps go to (tests use a unique one per session).
     celery_queue: str = Field("bmad", min_length=1, max_length=100)
+    # Embedded mode only: how often the in-process beat sweeps workflows (0 = off).
+    embedded_beat_seconds: float = Field(30.0, ge=0)
     conversation_ttl: int = Field(7 * 24 * 3600, gt=0, description="seconds")
     max_body_bytes: int = Field(1_000_000, gt=0)
     log_level: str = "INFO"

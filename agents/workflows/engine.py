@@ -359,8 +359,8 @@ def _compensate(
     session: Session, run: WorkflowRun, failed: WorkflowStep, spec: StepSpec
 ) -> list[Dispatch]:
     for other in steps_of(session, run.id):
-        if not other.is_compensation and other.status in ("pending", "waiting_approval"):
-            other.status = "skipped"
+        if not other.is_compensation and other.status in ("pending", "queued", "waiting_approval"):
+            other.status = "skipped"  # queued ones will not be claimed; running ones finish
     if spec.on_failure:
         comp = next(s for s in steps_of(session, run.id) if s.name == spec.on_failure)
         if comp.status == "pending":

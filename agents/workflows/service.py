@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from agents.roster import get_task
 from agents.workflows.dispatch import dispatch
+from agents.workflows.embedded_beat import start_embedded_beat
 from agents.workflows.engine import (
     Dispatch,
     advance,
@@ -69,6 +70,7 @@ class WorkflowService:
         self.settings = settings
         if settings.queue == "eager":
             self._recover_once()
+            start_embedded_beat(settings)
 
     # --- starting ---------------------------------------------------------------------------
 

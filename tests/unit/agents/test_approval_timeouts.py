@@ -13,9 +13,10 @@ from integrations.db.session import tenant_session
 from integrations.settings import Settings
 
 
-def test_timeout_escalates_once_then_expires(
-    embedded_settings: Settings, service: WorkflowService, tenant: str
-) -> None:
+def test_timeout_escalates_once_then_expires(embedded_settings: Settings, tenant: str) -> None:
+    # no embedded beat thread: this test decides when the timeout job runs
+    embedded_settings = embedded_settings.model_copy(update={"embedded_beat_seconds": 0})
+    service = WorkflowService(embedded_settings)
     ck = f"{tenant}:console:ops"
     run = service.start(
         tenant_id=tenant,
