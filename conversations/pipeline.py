@@ -8,6 +8,7 @@ templates; the log line carries the conversation id, the user never sees a trace
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from threading import Lock as ThreadLock
 
 import redis
@@ -28,6 +29,7 @@ from conversations.outcome import Outcome
 from conversations.privacy import forget_user
 from conversations.replies import render
 from conversations.reply import Reply
+from conversations.state import ConversationState
 from conversations.store import StateConflict, StateStore
 from integrations.observability.logging import bound_context, get_logger
 from integrations.observability.metrics import NLU_CONFIDENCE, TURN_LATENCY, TURNS
@@ -37,6 +39,7 @@ from integrations.settings import Settings
 log = get_logger(__name__)
 
 MAX_USERS_PER_CONVERSATION = 50
+MERGE_ATTEMPTS = 3
 
 
 class TurnPipeline:
@@ -70,6 +73,7 @@ class TurnPipeline:
 
     def _handle(self, message: Message) -> tuple[Reply, IntentResult | None]:
         claimed = False
+        progress = _Progress()
         try:
             claimed = claim_event(self.redis, message.tenant_id, message.event_id)
             if not claimed:
@@ -79,41 +83,42 @@ class TurnPipeline:
             if not lock.acquire():
                 raise LockError("timed out waiting for the conversation lock")
             try:
-                return self._turn(message)
+                return self._turn(message, progress)
             finally:
                 _release_lock(lock)
         except (redis.ConnectionError, redis.TimeoutError) as err:
             log.error("turn_memory_unreachable", error=str(err))
-            self._release(message, claimed)
+            self._release(message, claimed and not progress.acted)
             return self._failure(message, "memory_down"), None
         except LockError as err:
             # Waited too long behind another turn of this conversation (or lost the lock).
             log.warning("turn_lock_failed", error=str(err))
-            self._release(message, claimed)
+            self._release(message, claimed and not progress.acted)
             return self._failure(message, "busy"), None
         except StateConflict as err:
             log.warning("turn_state_conflict", error=str(err))
-            self._release(message, claimed)
+            self._release(message, claimed and not progress.acted)
             return self._failure(message, "busy"), None
         except Exception:
             log.exception("turn_failed")
-            self._release(message, claimed)
+            self._release(message, claimed and not progress.acted)
             return self._failure(message, "error"), None
 
-    def _turn(self, message: Message) -> tuple[Reply, IntentResult | None]:
+    def _turn(self, message: Message, progress: _Progress) -> tuple[Reply, IntentResult | None]:
         state = self.store.load(message.tenant_id, message.conversation_key)
-        if message.user_id not in state.user_ids:
-            state.user_ids = [*state.user_ids, message.user_id][-MAX_USERS_PER_CONVERSATION:]
+        _add_user(state, message.user_id)
         outcome, result = self.dialogue.step(state, message)
+        progress.acted = True
         if outcome.forget:
             self.store.delete(state.tenant_id, state.conversation_key, state.user_ids)
             forget_user(self.settings, message.tenant_id, message.user_id)
             log.info("conversation_forgotten")
         else:
-            state.remember("user", message.text, outcome.intent)
-            state.remember("assistant", outcome.text, outcome.intent)
-            state.turn_count += 1
-            self.store.save(state)
+            _record_turn(state, message, outcome)
+            try:
+                self.store.save(state)
+            except StateConflict:
+                self._save_over_newer(state, message, outcome)
         log.info(
             "turn_handled",
             intent=outcome.intent,
@@ -122,6 +127,26 @@ class TurnPipeline:
             run_ids=outcome.run_ids,
         )
         return self._reply(message, outcome, state.lang, result), result
+
+    def _save_over_newer(
+        self, state: ConversationState, message: Message, outcome: Outcome
+    ) -> None:
+        """Another writer saved while this turn ran (its lock had expired). This turn has
+        already acted, so failing now would invite a retry that acts twice: keep the newer
+        dialogue state and add this turn's facts (history, runs, language) to it."""
+        log.warning("turn_state_conflict_merged")
+        for _ in range(MERGE_ATTEMPTS):
+            latest = self.store.load(state.tenant_id, state.conversation_key)
+            latest.lang = state.lang
+            _add_user(latest, message.user_id)
+            _record_turn(latest, message, outcome)
+            try:
+                self.store.save(latest)
+                state.lang = latest.lang
+                return
+            except StateConflict:
+                continue
+        raise StateConflict("state kept changing while saving")
 
     def _reply(
         self, message: Message, outcome: Outcome, lang: str, result: IntentResult | None = None
@@ -148,6 +173,27 @@ class TurnPipeline:
             release_event(self.redis, message.tenant_id, message.event_id)
         except redis.RedisError:
             log.warning("turn_release_failed", event_id=message.event_id)
+
+
+@dataclass
+class _Progress:
+    """How far a turn got: after acting, a failed turn's event id stays claimed."""
+
+    acted: bool = False
+
+
+def _add_user(state: ConversationState, user_id: str) -> None:
+    if user_id not in state.user_ids:
+        state.user_ids = [*state.user_ids, user_id][-MAX_USERS_PER_CONVERSATION:]
+
+
+def _record_turn(state: ConversationState, message: Message, outcome: Outcome) -> None:
+    state.remember("user", message.text, outcome.intent)
+    state.remember("assistant", outcome.text, outcome.intent)
+    state.turn_count += 1
+    for run_id in outcome.run_ids:
+        if outcome.kind == "started":
+            state.add_run(run_id)
 
 
 def _release_lock(lock: Lock) -> None:
