@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import select
 
 from bot.cli.context import cli_settings, fail, print_json
-from bot.webhooks.config import SOURCES, configure_source, list_sources
+from bot.webhooks.config import MIN_SECRET_LENGTH, SOURCES, configure_source, list_sources
 from bot.webhooks.starts import UnknownAction, workflow_for
 from integrations.db.models import WebhookAttempt, WebhookDelivery
 from integrations.db.session import admin_session, tenant_session
@@ -78,6 +78,8 @@ def configure(
         raise fail("alertmanager authenticates with a bearer token: use --generate-token", 2)
     if generate_token and source != "alertmanager":
         raise fail("only alertmanager uses a bearer token: use --generate-secret", 2)
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        raise fail(f"--secret must be at least {MIN_SECRET_LENGTH} characters", 2)
     new_hmac = new_secret("whsec_") if generate_secret else secret
     token = new_secret("amtok_") if generate_token else None
     with tenant_session(settings.database_url, tenant) as session:

@@ -44,6 +44,9 @@ class SourceConfig:
         )
 
 
+MIN_SECRET_LENGTH = 16
+
+
 class UnknownTenant(LookupError):
     pass
 
@@ -60,9 +63,14 @@ def load_source(settings: Settings, tenant_id: str, source: Source) -> SourceCon
         if session.get(Tenant, tenant_id) is None:
             raise UnknownTenant(tenant_id)
         row = _find(session, source)
-        if row is None or not row.enabled or not (row.secret_encrypted or row.token_hash):
+        if row is None or not row.enabled:
             raise NotConfigured(source)
         secret = decrypt_secret(settings, row.secret_encrypted) if row.secret_encrypted else None
+        # Missing credential = refuse, never "accept all": an empty HMAC key is forgeable.
+        if source == "alertmanager" and not row.token_hash:
+            raise NotConfigured(source)
+        if source != "alertmanager" and (secret is None or len(secret) < MIN_SECRET_LENGTH):
+            raise NotConfigured(source)
         actions = dict(DEFAULT_GITHUB_ACTIONS) if source == "github" else {}
         actions.update({k: str(v) for k, v in (row.event_actions or {}).items()})
         return SourceConfig(

@@ -143,3 +143,30 @@ def test_alertmanager_payload_validation(client: TestClient, tenant: Tenant) -> 
     r = client.post(url, content=json.dumps(resolved_unknown), headers=headers)
     assert r.status_code == 200 and r.json()["status"] == "ignored"
     _nothing_written(tenant)
+
+
+def test_sources_without_their_credential_refuse(client: TestClient, tenant: Tenant) -> None:
+    from bot.webhooks.config import configure_source
+    from integrations.db.session import tenant_session
+    from tests.conftest import make_tenant
+
+    bare = make_tenant(tenant.settings.database_url, tenant.id + "c")
+    with tenant_session(tenant.settings.database_url, bare) as session:
+        # a GitHub source with a channel but no secret, a generic one with an empty secret,
+        # an Alertmanager one without a token: none may accept anything
+        configure_source(session, tenant.settings, bare, "github", channel="C1")
+        configure_source(session, tenant.settings, bare, "generic", secret="")
+        configure_source(session, tenant.settings, bare, "alertmanager", channel="C1")
+    forged = json.dumps(payloads.github_pull_request()).encode()
+    r = client.post(
+        f"/webhooks/github/{bare}", content=forged, headers=_gh("pull_request", forged, "")
+    )
+    _error(r, 404, "webhook_not_configured")
+    r = client.post(f"/webhooks/generic/{bare}", content=BODY, headers=_generic_headers(BODY, ""))
+    _error(r, 404, "webhook_not_configured")
+    r = client.post(
+        f"/webhooks/alertmanager/{bare}",
+        content=json.dumps(payloads.alertmanager()),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    )
+    _error(r, 404, "webhook_not_configured")
