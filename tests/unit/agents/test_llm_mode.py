@@ -112,3 +112,67 @@ def test_model_errors_are_retried_as_a_new_attempt(
     with tenant_session(llm_settings.database_url, tenant_id) as session:
         step = session.scalars(select(WorkflowStep).where(WorkflowStep.run_id == run_id)).one()
     assert step.attempt == 2 and llm.calls == 3
+
+
+ANSWERS = {
+    "UserStory": STORY,
+    "ArchitectureProposal": {
+        "summary": "TOTP verifier service behind the login endpoint",
+        "components": ["auth-api", "totp-verifier"],
+        "decisions": ["RFC 6238 TOTP, 30 s window"],
+        "risks": ["clock drift"],
+    },
+    "TestPlan": {
+        "scope": "login with TOTP",
+        "test_cases": [{"title": "wrong code", "steps": ["enter 000000"], "expected": "refused"}],
+    },
+    "QualityReview": {
+        "summary": "story, design and tests agree",
+        "checks": ["criteria covered"],
+        "gaps": ["recovery codes"],
+        "recommendation": "go",
+    },
+    "RunSummary": {"summary": "ready to build", "outcomes": ["story", "design"], "next_steps": []},
+}
+
+
+def _schema_name(request: dict) -> str:
+    if request.get("tools"):
+        return request["tools"][0]["function"]["name"]
+    return request["response_format"]["json_schema"]["name"]
+
+
+def test_feature_delivery_in_llm_mode_passes_results_downstream(
+    llm: FakeOpenAI, llm_settings: Settings, tenant_id: str
+) -> None:
+    from integrations.db.models import Role
+    from integrations.db.tenants import set_role
+
+    llm.responder = lambda request: structured_reply(
+        _schema_name(request), ANSWERS[_schema_name(request)]
+    )
+    make_tenant(llm_settings.database_url, tenant_id)
+    with tenant_session(llm_settings.database_url, tenant_id) as session:
+        set_role(session, tenant_id, "lead", Role.admin)
+    service = WorkflowService(llm_settings)
+    run = service.start(
+        tenant_id=tenant_id,
+        workflow="feature_delivery",
+        inputs={"feature": FEATURE},
+        conversation_key=f"{tenant_id}:api:fd",
+        user_id="lead",
+    )
+    service.wait_settled(tenant_id, [run.id], timeout=60)
+    service.approve(tenant_id, run.id, "lead")
+    service.wait_settled(tenant_id, [run.id], timeout=60)
+    assert service.get(tenant_id, run.id).status == "succeeded"
+
+    by_schema = {_schema_name(r): r for r in llm.requests}
+    assert set(by_schema) == set(ANSWERS)
+    design_input = str(
+        [m for m in by_schema["ArchitectureProposal"]["messages"] if m["role"] == "user"]
+    )
+    assert "a stolen password alone cannot open my account" in design_input  # the story
+    review_input = str(by_schema["QualityReview"]["messages"])
+    assert "TOTP verifier service" in review_input and "wrong code" in review_input
+    assert "Approved by lead" in str(by_schema["RunSummary"]["messages"])
