@@ -32,7 +32,10 @@ def _executor() -> ThreadPoolExecutor:
 def dispatch(settings: Settings, plan: list[Dispatch]) -> None:
     for item in plan:
         if settings.queue == "celery":
-            _send_celery(settings, item)
+            try:
+                _send_celery(settings, item)
+            except Exception:  # broker down: the step stays queued; the sweeper re-sends it
+                log.exception("dispatch_failed", run_id=item.run_id, step_id=item.step_id)
         elif item.delay > 0:
             timer = threading.Timer(item.delay, _submit, args=(settings, item))
             timer.daemon = True

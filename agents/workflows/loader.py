@@ -23,8 +23,19 @@ def tenant_dir(settings: Settings, tenant_id: str) -> Path:
     return Path(settings.data_dir) / "workflows" / tenant_id
 
 
+def _safe_tenant(tenant_id: str) -> bool:
+    """A tenant id usable as one folder name (never a path that leaves the data dir)."""
+    return (
+        bool(tenant_id)
+        and "/" not in tenant_id
+        and "\\" not in tenant_id
+        and not tenant_id.startswith(".")
+    )
+
+
 def _candidates(settings: Settings, tenant_id: str, name: str) -> list[Path]:
-    return [tenant_dir(settings, tenant_id) / f"{name}.yaml", BUILTIN_DIR / f"{name}.yaml"]
+    own = [tenant_dir(settings, tenant_id) / f"{name}.yaml"] if _safe_tenant(tenant_id) else []
+    return [*own, BUILTIN_DIR / f"{name}.yaml"]
 
 
 def load_template(settings: Settings, tenant_id: str, name: str) -> WorkflowTemplate:
@@ -51,6 +62,6 @@ def parse_template(text: str, name: str) -> WorkflowTemplate:
 def list_templates(settings: Settings, tenant_id: str) -> list[str]:
     names = {p.stem for p in BUILTIN_DIR.glob("*.yaml")}
     folder = tenant_dir(settings, tenant_id)
-    if folder.is_dir():
+    if _safe_tenant(tenant_id) and folder.is_dir():
         names |= {p.stem for p in folder.glob("*.yaml")}
     return sorted(names)

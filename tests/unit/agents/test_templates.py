@@ -65,3 +65,14 @@ def test_tenant_template_is_found_and_scoped(embedded_settings: Settings) -> Non
     assert err.value.code == "unknown_workflow"
     with pytest.raises(WorkflowError):
         load_template(embedded_settings, "acme", "../etc/passwd")
+
+
+def test_a_tenant_id_that_is_a_path_never_reads_outside_the_data_dir(
+    embedded_settings: Settings,
+) -> None:
+    place_template(
+        embedded_settings, "acme", "hello", "name: hello\nsteps:\n  - {name: s, kind: notify}\n"
+    )
+    with pytest.raises(WorkflowError):
+        load_template(embedded_settings, "../workflows/acme", "hello")
+    assert load_template(embedded_settings, "../x", "release").name == "release"
