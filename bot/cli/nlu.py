@@ -35,6 +35,8 @@ def _print_summary(report: dict[str, Any]) -> None:
         "accuracy_by_lang",
         "p50_ms",
         "p99_ms",
+        "cpu_p50_ms",
+        "cpu_p99_ms",
         "train_seconds",
         "threshold",
     )

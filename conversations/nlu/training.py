@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -100,6 +101,7 @@ def cross_validated_calibration(
 def train_from_catalog(
     catalog: Catalog | None = None, config: ClassifierConfig | None = None
 ) -> IntentClassifier:
+    started = time.perf_counter()
     catalog = catalog or load_catalog()
     config = config or ClassifierConfig()
     rows = catalog.training_data()
@@ -110,6 +112,7 @@ def train_from_catalog(
         config, oos_label=OUT_OF_SCOPE, oos_threshold=threshold, temperature=temperature
     )
     model.fit(texts, labels)
+    model.train_seconds = time.perf_counter() - started  # calibration folds included
     log.info(
         "nlu_model_trained",
         examples=len(texts),
