@@ -95,6 +95,8 @@ class DialogueManager:
             state.clear_request()
             return Outcome("answer", render("declined", state.lang), pending.intent), None
         result = self.understand(text, state.lang)
+        if self._passing(result, pending.intent):
+            return self._in_passing(state, message, text, result), result
         if self._is_new_request(result, pending.intent):
             state.clear_request()
             return self._new_request(state, message, text, result), result
@@ -104,13 +106,7 @@ class DialogueManager:
         self, state: State, message: Message, text: str, spec: Intent, pending: Pending
     ) -> Decision:
         result = self.understand(text, state.lang)
-        other = self.catalog.get(result.intent)
-        if (
-            other is not None
-            and result.intent != pending.intent
-            and other.handler.kind in _PASSING_KINDS
-            and self._confident(result)
-        ):
+        if self._passing(result, pending.intent):
             return self._in_passing(state, message, text, result), result
         if self._is_new_request(result, pending.intent) and result.slots:
             # A full new request ("deploy checkout to staging" while asked for a story's
@@ -153,10 +149,12 @@ class DialogueManager:
             found = {pending.slot: value} if value else {}
         if not found:
             # A bare value ("staging"): the filled slot whose type accepts it.
+            # Subject slots accept any text, so only typed slots are candidates.
             for name in state.slots:
-                if name in spec.slots:
-                    value = extract_slot_value(spec.slots[name].type, rest, answer=True)
-                    if value and name != "subject":
+                slot = spec.slots.get(name)
+                if slot is not None and slot.type != "subject":
+                    value = extract_slot_value(slot.type, rest, answer=True)
+                    if value:
                         found = {name: value}
                         break
         if not found:
@@ -306,6 +304,16 @@ class DialogueManager:
 
     def _confident(self, result: IntentResult) -> bool:
         return not result.needs_clarification and result.confidence >= SWITCH_CONFIDENCE
+
+    def _passing(self, result: IntentResult, current: str) -> bool:
+        """A question to answer in passing (status, help...) while one of ours waits."""
+        spec = self.catalog.get(result.intent)
+        return (
+            spec is not None
+            and result.intent != current
+            and spec.handler.kind in _PASSING_KINDS
+            and self._confident(result)
+        )
 
     def _is_new_request(self, result: IntentResult, current: str) -> bool:
         spec = self.catalog.get(result.intent)

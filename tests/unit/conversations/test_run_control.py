@@ -136,3 +136,17 @@ def test_unclear_request_then_pick_by_number_in_dutch(
     picked = chat.say(str(options.index("write_docs") + 1))
     assert picked.intent == "write_docs"
     assert picked.kind in ("question", "started")
+
+
+def test_status_in_passing_keeps_a_pending_confirmation(
+    embedded_settings: Settings, tenant_id: str
+) -> None:
+    chat = Chat(embedded_settings, tenant_id)
+    first = _production_run(chat)
+    assert chat.say("deploy payments to production").kind == "confirm"
+    status = chat.say("what's the status of my run?")
+    assert status.intent == "workflow_status" and f"#{first}" in status.text
+    started = chat.say("yes")
+    assert started.kind == "started", started
+    run = WorkflowService(embedded_settings).get(tenant_id, started.run_ids[0])
+    assert (run.workflow, run.inputs["service"]) == ("production_deploy", "payments")
