@@ -22,13 +22,32 @@ KEY_PREFIX = "bmad_"
 _TOUCH_EVERY = timedelta(minutes=5)
 
 
+UNBOUND_PREFIX = "api:"
+
+
 @dataclass(frozen=True)
 class ApiPrincipal:
-    """Who is calling: the key's tenant and the user the key acts as."""
+    """Who is calling: the key's tenant and the user the key acts as.
+
+    A key created with `--user U` is bound to that user: it acts with U's role. A key
+    without one acts as `api:<prefix>`, a user with no role unless an operator gives it one.
+    """
 
     tenant_id: str
     key_id: int
     user_id: str
+
+    @property
+    def bound(self) -> bool:
+        return not self.user_id.startswith(UNBOUND_PREFIX)
+
+    def message_user(self, claimed: str) -> str | None:
+        """The user id a message is handled as, or None when the key may not speak for
+        `claimed`. An unbound key's users are namespaced under the key, so a client cannot
+        borrow the role of a Slack user by sending their id."""
+        if self.bound:
+            return self.user_id if claimed == self.user_id else None
+        return f"{self.user_id}:{claimed}"
 
 
 def create_api_key(
@@ -41,7 +60,7 @@ def create_api_key(
         name=name,
         prefix=prefix,
         key_hash=hash_token(plain),
-        user_id=user_id or f"api:{prefix}",
+        user_id=user_id or f"{UNBOUND_PREFIX}{prefix}",
     )
     session.add(key)
     session.flush()

@@ -16,7 +16,7 @@ class Strict(BaseModel):
 
 class MessageIn(Strict):
     conversation_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
-    user: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    user: str = Field(min_length=1, max_length=48, pattern=ID_PATTERN)
     text: str = Field(min_length=1, max_length=8000)
 
 

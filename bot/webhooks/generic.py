@@ -26,6 +26,7 @@ from bot.webhooks.http import (
 )
 from bot.webhooks.slack_post import SlackUnavailable, post_to_slack
 from conversations.message import Message, conversation_key
+from conversations.pipeline import get_pipeline
 from integrations.observability.logging import bound_context, get_logger
 from integrations.settings import Settings
 from integrations.webhooks_out.signing import (
@@ -86,8 +87,6 @@ async def generic_webhook(tenant: str, request: Request) -> GenericOut:
 def _turn(
     settings: Settings, config: SourceConfig, payload: GenericIn, event_id: str
 ) -> GenericOut:
-    from conversations.pipeline import get_pipeline
-
     ident = payload.conversation_id or uuid.uuid4().hex
     key = conversation_key(config.tenant_id, "webhook", ident)
     message = Message(

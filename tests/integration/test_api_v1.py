@@ -182,3 +182,25 @@ def test_notices_of_an_api_conversation(
     other = client.get(url, headers=_key(service_settings, b)).json()
     assert other["notices"] == []
     assert client.get(url, params={"after": "x"}, headers=key_a).status_code == 422
+
+
+def test_a_key_cannot_borrow_a_slack_users_role(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, _ = two_tenants
+    run_id = _start(service_settings, a)
+    with tenant_session(service_settings.database_url, a) as session:
+        set_role(session, a, "UBOSS", Role.owner)
+    unbound = _key(service_settings, a)
+    said = {"conversation_id": "c-3", "user": "UBOSS", "text": f"approve run {run_id}"}
+    r = client.post("/api/v1/messages", json=said, headers=unbound)
+    assert r.status_code == 200
+    assert WorkflowService(service_settings).get(a, run_id).status == "waiting_approval"
+    bound = _key(service_settings, a, user="UBOSS")
+    other = {**said, "user": "USOMEONE"}
+    r = client.post("/api/v1/messages", json=other, headers=bound)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "user_mismatch"
+    r = client.post("/api/v1/messages", json=said, headers=bound)
+    assert r.status_code == 200 and r.json()["intent"] == "approve_run", r.text
+    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    assert WorkflowService(service_settings).get(a, run_id).status == "succeeded"
