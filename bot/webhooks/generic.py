@@ -46,7 +46,7 @@ class GenericIn(BaseModel):
 
     text: str = Field(min_length=1, max_length=8000)
     channel: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")
-    user: str | None = Field(None, min_length=1, max_length=64, pattern=ID)
+    user: str | None = Field(None, min_length=1, max_length=48, pattern=ID)
     conversation_id: str | None = Field(None, min_length=1, max_length=200, pattern=ID)
 
 
@@ -93,7 +93,8 @@ def _turn(
         tenant_id=config.tenant_id,
         channel="webhook",
         conversation_key=key,
-        user_id=payload.user or "webhook",
+        # Namespaced: whoever holds the webhook secret must not act with a Slack user's role.
+        user_id=f"webhook:{payload.user}" if payload.user else "webhook",
         text=payload.text,
         event_id=event_id,
     )
