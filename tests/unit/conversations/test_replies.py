@@ -18,7 +18,6 @@ NOTICE = SimpleNamespace(run_id=7, agent="DevOps", title="Deploy", text="done", 
 FACTS = {
     "capabilities": [{"intent": "deploy", "description": "Deploy a service"}],
     "agents": [{"name": "DevOps", "description": "ships"}],
-    "plan": "free",
     "options": ["Deploy a service", "Write docs"],
     "question": "Which service?",
     "again": False,
