@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from bot import health
 from bot.api.router import build_router as build_api_router
 from bot.billing.webhooks import router as billing_router
 from bot.errors import install_error_handlers
+from bot.http_metrics import RecordMetrics
 from bot.limits import BodySizeLimit
 from bot.webhooks.router import build_router as build_webhooks_router
-from integrations.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from integrations.settings import Settings, get_settings
 
 
@@ -29,16 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from bot.slack.wiring import mount_slack
 
         mount_slack(app, settings)
-    app.middleware("http")(_record_metrics)
+    app.add_middleware(RecordMetrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 
-
-async def _record_metrics(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    path = getattr(route, "path", "unmatched")
-    HTTP_LATENCY.labels(request.method, path).observe(time.perf_counter() - start)
-    HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-    return response

@@ -1,15 +1,19 @@
 """The Bolt app: one for HTTP (`bmad serve`) and Socket Mode (`bmad slack socket`).
 
-`process_before_response=True` makes Bolt run each ack function inside the request and
-start the real work as a lazy listener afterwards: the HTTP response is exactly the ack,
-whatever the work costs. Single-workspace mode uses SLACK_BOT_TOKEN; with a client id and
-secret the app is multi-workspace, tokens come from the installation store (cached per
-process, so the ack path does not query the database per event).
+Bolt acks events before their listener starts and answers commands and actions as soon as
+the listener calls `ack()`, which every listener does first; the work then goes to the
+after-ack pool or Celery. (Bolt's lazy listeners would do the same but deep-copy every
+request, which cost more than the whole ack path in benchmarks/slack_ingest.py.)
+
+Single-workspace mode uses SLACK_BOT_TOKEN; with a client id and secret the app is
+multi-workspace, tokens come from the installation store (cached per process, so the ack
+path does not query the database per event).
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -19,6 +23,13 @@ from bot.slack.oauth import oauth_settings
 from integrations.settings import Settings
 from integrations.slack.client import web_client
 from integrations.slack.installations import installation_store, oauth_mode
+
+LISTENER_THREADS = 16
+
+
+def _listener_executor() -> ThreadPoolExecutor:
+    """Threads that run listeners up to their ack and hand-off (never the work itself)."""
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bmad-bolt")
 
 
 class SlackNotConfigured(RuntimeError):
@@ -37,7 +48,7 @@ def build_bolt_app(settings: Settings, *, verify_token: bool = True) -> App:
         app = App(
             signing_secret=secret,
             client=web_client(settings),
-            process_before_response=True,
+            listener_executor=_listener_executor(),
             installation_store=store,
             authorize=InstallationStoreAuthorize(
                 installation_store=store,
@@ -56,7 +67,7 @@ def build_bolt_app(settings: Settings, *, verify_token: bool = True) -> App:
             signing_secret=secret,
             client=web_client(settings, token),  # Bolt takes the token from the client
             token_verification_enabled=verify_token,
-            process_before_response=True,
+            listener_executor=_listener_executor(),
             logger=logger,
         )
     else:

@@ -1,8 +1,9 @@
 """One Slack message as a turn of the conversation pipeline, run after the ack.
 
 `dispatch_turn` is what a listener calls once Slack has been acknowledged: with
-`BMAD_QUEUE=celery` the turn becomes a Celery task (any worker may run it), embedded it runs
-in the Bolt lazy-listener thread that called it. Either way `run_turn` builds the `Message`
+`BMAD_QUEUE=celery` the turn becomes a Celery task (any worker may run it; see
+`bot.slack.publisher`), embedded it runs on the after-ack thread pool
+(`bot.slack.background`). Either way `run_turn` builds the `Message`
 (event id = Slack's `client_msg_id` or event id, so Slack retries and the same event on
 another replica are deduplicated by the pipeline's shared Redis claim), runs the pipeline
 and posts the reply in the thread.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from bot.slack.background import after_ack
 from bot.slack.blocks import reply_blocks
 from bot.slack.keys import slack_conversation_key
 from bot.slack.posting import outbound_for, post_output
@@ -48,13 +50,11 @@ class SlackTurn(BaseModel):
 
 def dispatch_turn(settings: Settings, turn: SlackTurn) -> None:
     if settings.queue == "celery":
-        from agents.queue import ensure_configured
-        from bot.slack.tasks import run_slack_turn
+        from bot.slack.publisher import publisher_for
 
-        ensure_configured(settings)
-        run_slack_turn.apply_async(args=[turn.model_dump(mode="json")], queue=settings.celery_queue)
+        publisher_for(settings).submit(turn)
         return
-    run_turn(settings, turn)
+    after_ack(run_turn, settings, turn)
 
 
 def run_turn(settings: Settings, turn: SlackTurn) -> Reply | None:

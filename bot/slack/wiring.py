@@ -31,13 +31,19 @@ def register_slack_notifiers(settings: Settings) -> None:
         register_notifier(kind, notifier)
 
 
-def bolt_app_for(settings: Settings) -> App:
-    """The Bolt app; if Slack is unreachable at start, verify the token on first use."""
+def bolt_app_for(settings: Settings) -> tuple[App, bool]:
+    """The Bolt app, and whether its authorization is settled (no I/O on any request).
+
+    One workspace: Bolt verifies the token with auth.test at start; if Slack is unreachable
+    then, it verifies on first use instead (and events go through the thread pool).
+    """
+    if oauth_mode(settings):
+        return build_bolt_app(settings), False
     try:
-        return build_bolt_app(settings)
+        return build_bolt_app(settings), True
     except (SlackApiError, SlackClientError, OSError) as err:
         log.warning("slack_token_not_verified_at_start", error=type(err).__name__)
-        return build_bolt_app(settings, verify_token=False)
+        return build_bolt_app(settings, verify_token=False), False
 
 
 def mount_slack(app: FastAPI, settings: Settings) -> None:
@@ -45,9 +51,9 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
         from agents.queue import ensure_configured
 
         ensure_configured(settings)  # the turn task is sent to the shared broker
-    bolt = bolt_app_for(settings)
+    bolt, settled = bolt_app_for(settings)
     app.state.slack_bolt = bolt
-    app.include_router(slack_router(bolt))
+    app.include_router(slack_router(bolt, inline_events=settled))
     register_slack_notifiers(settings)
 
 
@@ -69,6 +75,6 @@ def prepare_socket_mode(settings: Settings) -> App:
         from agents.queue import ensure_configured
 
         ensure_configured(settings)
-    bolt = bolt_app_for(settings)
+    bolt, _ = bolt_app_for(settings)
     register_slack_notifiers(settings)
     return bolt

@@ -1,4 +1,4 @@
-"""Bolt listeners. Every one acks first (in the request) and works in a lazy listener."""
+"""Bolt listeners. Every one calls ack() first; the work runs after, off the ack path."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Ack functions: the only code that runs before Slack gets its 200.
+"""The listener for events we acknowledge and ignore (edits, joins, bot messages).
 
-No database, no Redis, no NLU: Bolt has already verified the signature; we answer.
+Every listener calls `ack()` first; before it there is no database, Redis or NLU work.
 """
 
 from __future__ import annotations

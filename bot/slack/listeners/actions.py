@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 
+from bot.slack.background import after_ack
 from bot.slack.blocks import (
     APPROVE_ACTION,
     CONFIRM_NO_ACTION,
@@ -19,7 +20,6 @@ from bot.slack.blocks import (
     slack_date,
 )
 from bot.slack.home import publish_home
-from bot.slack.listeners.acks import ack_now
 from bot.slack.posting import message_blocks, outbound_for
 from bot.slack.texts import text
 from bot.slack.turn import SlackTurn, dispatch_turn
@@ -91,7 +91,15 @@ def register(app: App, settings: Settings) -> None:
         )
         dispatch_turn(settings, turn)
 
+    def on_decision_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        after_ack(on_decision, body, action)
+
+    def on_confirm_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        after_ack(on_confirm, body, action)
+
     for action_id in (APPROVE_ACTION, REJECT_ACTION):
-        app.action(action_id)(ack=ack_now, lazy=[on_decision])
+        app.action(action_id)(on_decision_click)
     for action_id in (CONFIRM_YES_ACTION, CONFIRM_NO_ACTION):
-        app.action(action_id)(ack=ack_now, lazy=[on_confirm])
+        app.action(action_id)(on_confirm_click)

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.slack.background import after_ack
 from bot.slack.commands import (
     COMMANDS,
     INSTANT_COMMANDS,
@@ -25,18 +26,17 @@ COMMAND = "/bmad"
 
 
 def register(app: App, settings: Settings) -> None:
-    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
+    def on_command(ack: Ack, command: dict[str, Any]) -> None:
         name, _ = parse(command.get("text", ""))
         if name in INSTANT_COMMANDS:
             ack(response_type="ephemeral", text=help_text())
-        else:
-            ack()
+            return
+        ack()
+        after_ack(run_command, command)
 
     def run_command(command: dict[str, Any]) -> None:
         raw = command.get("text", "")
         name, args = parse(raw)
-        if name in INSTANT_COMMANDS:
-            return
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
         out = outbound_for(settings, team)
         handler = COMMANDS.get(name)
@@ -63,4 +63,4 @@ def register(app: App, settings: Settings) -> None:
         )
         dispatch_turn(settings, turn)
 
-    app.command(COMMAND)(ack=ack_command, lazy=[run_command])
+    app.command(COMMAND)(on_command)

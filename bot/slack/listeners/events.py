@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 
 from bot.slack.keys import is_dm_channel, thread_of
 from bot.slack.listeners.acks import ack_now
@@ -38,7 +38,10 @@ def team_of(body: dict[str, Any], context: BoltContext) -> str:
 
 
 def register(app: App, settings: Settings) -> None:
-    def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    def on_mention(
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
+        ack()
         if event.get("bot_id") or not event.get("user"):
             return
         turn = SlackTurn(
@@ -52,7 +55,10 @@ def register(app: App, settings: Settings) -> None:
         )
         dispatch_turn(settings, turn)
 
-    def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    def on_message(
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
+        ack()
         if event.get("bot_id") or not event.get("user"):
             return
         channel = event["channel"]
@@ -79,7 +85,7 @@ def register(app: App, settings: Settings) -> None:
         )
         dispatch_turn(settings, turn)
 
-    app.event("app_mention")(ack=ack_now, lazy=[on_mention])
+    app.event("app_mention")(on_mention)
     # Plain user messages only (no subtype); everything else is acked and ignored below.
-    app.event({"type": "message", "subtype": None})(ack=ack_now, lazy=[on_message])
+    app.event({"type": "message", "subtype": None})(on_message)
     app.event("message")(ack_now)

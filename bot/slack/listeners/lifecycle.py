@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 
-from bot.slack.listeners.acks import ack_now
+from bot.slack.background import after_ack
 from bot.slack.tenancy import forget_team, record_uninstall
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
@@ -20,32 +20,34 @@ log = get_logger(__name__)
 
 
 def register(app: App, settings: Settings) -> None:
-    def on_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+    def on_uninstalled(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
         team = str(context.team_id or body.get("team_id"))
+        after_ack(_forget_installation, team, context.enterprise_id)
+
+    def _forget_installation(team: str, enterprise_id: str | None) -> None:
         if oauth_mode(settings):
-            installation_store(settings).delete_all(
-                enterprise_id=context.enterprise_id, team_id=team
-            )
+            installation_store(settings).delete_all(enterprise_id=enterprise_id, team_id=team)
         forget_team(settings, team)
         record_uninstall(settings, team, "app_uninstalled")
         log.info("slack_app_uninstalled", tenant_id=team)
 
     def on_tokens_revoked(
-        body: dict[str, Any], event: dict[str, Any], context: BoltContext
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
     ) -> None:
+        ack()
         team = str(context.team_id or body.get("team_id"))
-        if not oauth_mode(settings):
-            return
+        if oauth_mode(settings):
+            after_ack(_revoke, team, context.enterprise_id, event.get("tokens", {}))
+
+    def _revoke(team: str, enterprise_id: str | None, tokens: dict[str, list[str]]) -> None:
         store = installation_store(settings)
-        tokens = event.get("tokens", {})
         for user_id in tokens.get("oauth", []):
-            store.delete_installation(
-                enterprise_id=context.enterprise_id, team_id=team, user_id=user_id
-            )
+            store.delete_installation(enterprise_id=enterprise_id, team_id=team, user_id=user_id)
         if tokens.get("bot"):
-            store.delete_bot(enterprise_id=context.enterprise_id, team_id=team)
+            store.delete_bot(enterprise_id=enterprise_id, team_id=team)
         record_uninstall(settings, team, "tokens_revoked")
         log.info("slack_tokens_revoked", tenant_id=team)
 
-    app.event("app_uninstalled")(ack=ack_now, lazy=[on_uninstalled])
-    app.event("tokens_revoked")(ack=ack_now, lazy=[on_tokens_revoked])
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_tokens_revoked)
