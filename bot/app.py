@@ -30,4 +30,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RecordMetrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
-
