@@ -170,6 +170,20 @@ FLOWS: dict[str, list[Step]] = {
     "en_unclear_asks_with_options": [
         Step("the billing api", "clarify", None, ("1.", "2.")),
     ],
+    "en_direct_answers": [
+        Step("which agents are there", "answer", "list_agents", ("productowner",)),
+        Step("how much of our quota did we use?", "answer", "usage_report"),
+    ],
+    "nl_direct_answers": [
+        Step("welke agents zijn er", "answer", "list_agents", ("deze agents",)),
+        Step("wat is ons verbruik deze maand", "answer", "usage_report"),
+    ],
+    "nl_forget_me_declined": [
+        Step("deploy checkout naar staging", "started", "deploy"),
+        Step("vergeet mij", "confirm", "forget_me", ("wissen",)),
+        Step("nee", "answer", "forget_me", ("niet",)),
+        Step("zet het op acceptatie", "started", "deploy", inputs={"service": "checkout"}),
+    ],
     "en_out_of_scope": [
         Step("what's the weather in Paris tomorrow?", "answer", "out_of_scope", ("deploy",)),
     ],
