@@ -36,7 +36,13 @@ def execute_step(settings: Settings, tenant_id: str, step_id: int, attempt: int)
     if ctx is None:
         log.info("step_claim_skipped", step_id=step_id, attempt=attempt)
         return "skipped"
-    with bound_context(run_id=ctx.run_id, tenant_id=tenant_id, step=ctx.step, attempt=attempt):
+    with bound_context(
+        run_id=ctx.run_id,
+        tenant_id=tenant_id,
+        conversation_id=ctx.conversation_key,
+        step=ctx.step,
+        attempt=attempt,
+    ):
         started = time.perf_counter()
         try:
             result = perform(settings, ctx)
@@ -108,6 +114,7 @@ def _claim(settings: Settings, tenant_id: str, step_id: int, attempt: int) -> St
             attempt=attempt,
             lang=run.lang,
             inputs=dict(run.inputs),
+            conversation_key=run.conversation_key,
             spec=spec,
             upstream=upstream,
             outputs=outputs,

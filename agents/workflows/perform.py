@@ -35,6 +35,7 @@ class StepContext:
     lang: str
     inputs: dict[str, str]
     spec: StepSpec
+    conversation_key: str = ""
     upstream: list[Upstream] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # every succeeded step so far
 

@@ -111,7 +111,7 @@ class WorkflowService:
             )
             run_id = run.id
         WORKFLOW_RUNS_STARTED.labels(workflow).inc()
-        with bound_context(run_id=run_id, tenant_id=tenant_id):
+        with bound_context(run_id=run_id, tenant_id=tenant_id, conversation_id=conversation_key):
             log.info("run_started", workflow=workflow, steps=len(plan))
         self._after_commit(tenant_id, run_id, plan)
         return self.get(tenant_id, run_id)
