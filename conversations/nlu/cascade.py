@@ -10,6 +10,7 @@ alternatives, so the dialogue manager asks instead of acting on a guess.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
@@ -18,7 +19,6 @@ import pybreaker
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, catalog_hash, load_catalog
 from conversations.nlu.classifier import IntentClassifier, Ranked
 from conversations.nlu.extract import extract_slot_value, extract_slots
-from conversations.nlu.language import detect_language
 from conversations.nlu.router import LLMRouter, RouterDecision
 from conversations.nlu.training import MODEL_VERSION, load_or_train
 from conversations.nlu.types import IntentResult
@@ -91,8 +91,13 @@ class IntentCascade:
         return ranked
 
     def understand(self, text: str, *, lang: str | None = None) -> IntentResult:
+        """The intent of one message.
+
+        `lang` (the conversation's language, when the caller knows it) is accepted for
+        callers' convenience; the classifier and the router are bilingual and do not
+        need it.
+        """
         text = text.strip()
-        lang = lang or detect_language(text)
         if not text:
             return self._record(IntentResult(intent=OUT_OF_SCOPE, confidence=1.0))
         ranked = self.local(text)
@@ -172,6 +177,13 @@ class IntentCascade:
     @staticmethod
     def _record(result: IntentResult) -> IntentResult:
         NLU_DECISIONS.labels(source=result.source, intent=result.intent).inc()
+        log.debug(
+            "nlu_decision",
+            intent=result.intent,
+            confidence=round(result.confidence, 3),
+            source=result.source,
+            needs_clarification=result.needs_clarification,
+        )
         return result
 
 
@@ -197,7 +209,10 @@ def get_cascade(settings: Settings) -> IntentCascade:
     key = (
         settings.data_dir,
         settings.openai_base_url,
-        settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        # A digest, not the key: this tuple lives in memory and may show up in a debugger.
+        hashlib.sha256(settings.openai_api_key.get_secret_value().encode()).hexdigest()
+        if settings.openai_api_key
+        else None,
         settings.llm_model,
         settings.llm_timeout_seconds,
         settings.nlu_llm_threshold,

@@ -21,6 +21,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from conversations.nlu.features import build_features, embeddings_available
+from integrations.observability.logging import get_logger
+
+log = get_logger(__name__)
 
 DEFAULT_OOS_THRESHOLD = 0.3
 DEFAULT_TEMPERATURE = 0.2
@@ -61,6 +64,8 @@ class IntentClassifier:
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
         started = time.perf_counter()
         use_embeddings = self.config.embeddings and embeddings_available()
+        if self.config.embeddings and not use_embeddings:
+            log.warning("nlu_embeddings_unavailable", fallback="tfidf_only")
         self.config.embeddings = use_embeddings
         features = build_features(
             embeddings=use_embeddings, embedding_weight=self.config.embedding_weight

@@ -3,7 +3,8 @@
 Why cache on disk keyed by the catalog hash: training takes seconds, and every process
 (web replicas, workers, the console, tests) would otherwise pay it at start. A changed
 catalog (or classifier design, `MODEL_VERSION`) gets a new file name, so a stale model is
-never loaded. Only files this process wrote under `settings.data_dir` are unpickled.
+never loaded. Models are unpickled only from the operator's `settings.data_dir`, where
+this code writes them.
 
 Why the threshold comes from cross-validation: out-of-scope messages in real use are
 mostly unlike any training example. Held-out folds of the catalog (its own out-of-scope
