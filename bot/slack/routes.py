@@ -11,11 +11,13 @@ dispatched on the loop: nothing in them can block, and the hop was a third of th
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute, Route
 
 from bot.errors import error_body
 from integrations.observability.logging import get_logger
@@ -29,14 +31,35 @@ def _kind(request: Request) -> str:
     return "event" if "json" in ctype else "form"
 
 
-def slack_router(bolt: App, *, inline_events: bool = False) -> APIRouter:
+EVENTS_PATH = "/slack/events"
+
+
+def mount_routes(app: FastAPI, bolt: App, *, inline_events: bool = False) -> None:
     """`inline_events`: dispatch Events API requests on the event loop. Only safe when
     authorization cannot block (one workspace, token verified at start): Bolt then acks an
-    event before any listener runs, and the thread hop would cost more than the ack."""
-    router = APIRouter(tags=["slack"])
+    event before any listener runs, and the thread hop would cost more than the ack.
 
-    @router.post("/slack/events")
+    /slack/events is a plain Starlette route on the app itself: Bolt parses the body, so
+    FastAPI's request handling (dependencies, validation) would only add to every ack.
+    """
+    itself: list[BaseRoute] = []  # the route names itself in the scope for the HTTP metrics
+    route = Route(
+        EVENTS_PATH,
+        events_endpoint(bolt, inline_events, itself),
+        methods=["POST"],
+        include_in_schema=False,
+    )
+    itself.append(route)
+    app.router.routes.append(route)
+    app.include_router(oauth_router(bolt))
+
+
+def events_endpoint(
+    bolt: App, inline_events: bool, route: list[BaseRoute]
+) -> Callable[[Request], Awaitable[Response]]:
     async def events(request: Request) -> Response:
+        if route:  # FastAPI names only its own routes in the scope
+            request.scope.setdefault("route", route[0])
         started = time.perf_counter()
         body = await request.body()
         kind = _kind(request)
@@ -50,6 +73,12 @@ def slack_router(bolt: App, *, inline_events: bool = False) -> APIRouter:
         if bolt_response.status == 401:
             log.warning("slack_request_refused", reason="signature or timestamp", kind=kind)
         return to_starlette_response(bolt_response)
+
+    return events
+
+
+def oauth_router(bolt: App) -> APIRouter:
+    router = APIRouter(tags=["slack"])
 
     @router.get("/slack/install")
     async def install(request: Request) -> Response:

@@ -8,6 +8,8 @@ team per process.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from integrations.db.events import record_audit
 from integrations.db.models import Role
 from integrations.db.session import admin_session, tenant_session
@@ -20,8 +22,11 @@ _known: set[tuple[str, str]] = set()
 def ensure_tenant(settings: Settings, team_id: str, name: str | None = None) -> None:
     if (settings.database_url, team_id) in _known:
         return
-    with admin_session(settings.database_url) as session:
-        create_tenant(session, team_id, name or team_id)
+    try:
+        with admin_session(settings.database_url) as session:
+            create_tenant(session, team_id, name or team_id)
+    except IntegrityError:
+        pass  # created at the same moment by another turn or replica: it exists
     _known.add((settings.database_url, team_id))
 
 

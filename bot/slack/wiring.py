@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.bolt_app import build_bolt_app
 from bot.slack.notifier import SlackNotifier
-from bot.slack.routes import slack_router
+from bot.slack.routes import mount_routes
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 from integrations.slack.installations import oauth_mode
@@ -53,7 +53,7 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
         ensure_configured(settings)  # the turn task is sent to the shared broker
     bolt, settled = bolt_app_for(settings)
     app.state.slack_bolt = bolt
-    app.include_router(slack_router(bolt, inline_events=settled))
+    mount_routes(app, bolt, inline_events=settled)
     register_slack_notifiers(settings)
 
 
