@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -14,6 +15,7 @@ from conversations.nlu.classifier import IntentClassifier
 from conversations.nlu.evaluate import EvalRow, score
 from conversations.nlu.training import model_path, save
 from integrations.settings import Settings
+from tests.fakes.openai_server import FakeOpenAI, FakeReply, structured_reply
 
 runner = CliRunner()
 
@@ -130,3 +132,32 @@ def test_score_handles_missing_classes() -> None:
     report = score(rows, ["greet"])
     assert report["oos_recall"] is None and report["oos_precision"] is None
     assert report["in_scope_accuracy"] == 1.0
+
+
+def test_eval_with_llm_uses_the_router(
+    env: Path, monkeypatch: pytest.MonkeyPatch, nlu_classifier: IntentClassifier
+) -> None:
+    save(nlu_classifier, model_path(Settings(_env_file=None, data_dir=str(env / "data"))))
+    answers = {"hi there": "greet", "ship it to the moon": "out_of_scope"}
+
+    def responder(request: dict[str, Any]) -> FakeReply:
+        text = request["messages"][-1]["content"]
+        return structured_reply("RouteIntent", {"intent": answers[text], "confidence": 0.9})
+
+    data = write_jsonl(
+        env / "e.jsonl",
+        [
+            {"text": "hi there", "intent": "greet", "lang": "en"},
+            {"text": "ship it to the moon", "intent": "deploy", "lang": "en"},
+        ],
+    )
+    with FakeOpenAI() as server:
+        server.responder = responder
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("BMAD_NLU_LLM_THRESHOLD", "1.0")  # every message goes to the LLM
+        result = runner.invoke(app, ["nlu", "eval", "--data", str(data), "--llm", "--json"])
+    assert result.exit_code == 0, result.output
+    report = last_json(result.output)
+    assert server.calls == 2
+    assert report["llm"] is True and report["llm_tokens"] > 0
+    assert report["in_scope_accuracy"] == 0.5  # the router's (scripted) mistake counts
