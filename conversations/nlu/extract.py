@@ -162,9 +162,14 @@ _ON_SERVICE = re.compile(
 )
 
 
+_REGION_RE = re.compile(r"[a-z]{2}-[a-z]+-\d+")
+
+
 def _clean_service(name: str) -> str | None:
     name = name.strip(".,;:!?").lower()
     if not name or name in _NOT_SERVICE or _SEMVER_RE.fullmatch(name) or name.isdigit():
+        return None
+    if _REGION_RE.fullmatch(name):  # "us-east-1" is where, not what
         return None
     return name
 
@@ -191,7 +196,9 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
                 return name
     for m in _HYPHENATED.finditer(text):
         name = _clean_service(m.group(1))
-        if name and not re.fullmatch(r"(?:end-to-end|e2e|follow-up|x-\w+)", name):
+        # Not names: "end-to-end", "follow-up", header-like "x-foo".
+        skip = r"(?:end-to-end|e2e|follow-up|x-\w+)"
+        if name and not re.fullmatch(skip, name):
             return name
     if answer:
         words = [w for w in re.findall(_NAME, text.lower()) if w not in _NOT_SERVICE]
@@ -204,7 +211,8 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
 # Where the subject starts: after "about", "for", ":" and their Dutch counterparts.
 _SUBJECT_CUE = re.compile(
     r"(?::\s+|\s-\s|\b(?:about|regarding|concerning|re|on|for|of|over|voor|omtrent|"
-    r"betreffende|rond|rondom|van|think of|think about|idea of|idee van|idee voor)\s+)",
+    r"so that|so|zodat|betreffende|rond|rondom|van|think of|think about|idea of|idee van|"
+    r"idee voor)\s+)",
     re.I,
 )
 _LEADING_NOISE = re.compile(
@@ -216,7 +224,8 @@ _LEADING_NOISE = re.compile(
 )
 _TRAILING_NOISE = re.compile(
     r"[\s,]*(?:\b(?:please|pls|plz|graag|aub|alsjeblieft|thanks|thx|asap|"
-    r"for me|voor mij|nodig|op|maken|schrijven|opstellen|bijwerken)\b[\s,.!?]*)+$|[\s.!?]+$",
+    r"for me|voor mij|nodig|op|maken|schrijven|opstellen|bijwerken|as an? (?:user )?story|"
+    r"als (?:een )?(?:user)?story)\b[\s,.!?]*)+$|[\s.!?]+$",
     re.I,
 )
 # Command words and artefact names that are not the subject itself.
@@ -224,6 +233,7 @@ _COMMAND_WORDS = re.compile(
     r"^(?:(?:write|draft|create|make|prepare|generate|give me|document|design|propose|"
     r"sketch|review|check|scan|audit|assess|evaluate|validate|test|plan|deliver|build|"
     r"run|start|kick off|do|take|schrijf|maak|stel|ontwerp|documenteer|beoordeel|"
+    r"describe|explain|beschrijf|leg uit|"
     r"valideer|controleer|check|bekijk|review|test|lever|start|doe|neem|werk|update|"
     r"a|an|the|de|het|een|me|us|new|nieuwe|user|story|stories|userstory|"
     r"acceptance criteria|acceptatiecriteria|ac|test ?plan|test cases|testgevallen|"
@@ -238,8 +248,17 @@ _MIN_SUBJECT = 2  # characters
 _GENERIC = words("generic_subject")
 
 
+def _drop_generic_tail(subject: str) -> str:
+    """ "the api for vulnerabilities" -> "the api": a tail of generic words adds nothing."""
+    m = re.search(r"\s+(?:for|on|op|voor|naar|in)\s+([\w' ]+)$", subject, re.I)
+    if m and all(w in _GENERIC for w in re.findall(r"[\w']+", m.group(1).lower())):
+        return subject[: m.start()]
+    return subject
+
+
 def _tidy(subject: str) -> str | None:
     subject = _TRAILING_NOISE.sub("", subject.strip()).strip(" \t,.;:!?\"'")
+    subject = _drop_generic_tail(subject)
     subject = _ARTICLE.sub("", subject).strip()
     if len(subject) < _MIN_SUBJECT or not re.search(r"[a-z0-9]", subject, re.I):
         return None

@@ -188,3 +188,23 @@ def test_unknown_intent_and_type() -> None:
     assert extract_slots("deploy checkout", "no_such_intent") == {}
     with pytest.raises(KeyError):
         extract_slot_value("colour", "red")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slot", "expected"),
+    [
+        ("controleer de api op kwetsbaarheden", "security_review", "target", "api"),
+        ("review the api for security issues", "security_review", "target", "api"),
+        ("write a story so a manager can approve expenses", "write_user_story", "feature",
+         "manager can approve expenses"),
+        ("describe the requirement for a cancel button as a user story", "write_user_story",
+         "feature", "cancel button"),
+        ("beschrijf hoe je api keys roteert", "write_docs", "topic", "hoe je api keys roteert"),
+    ],
+)  # fmt: skip
+def test_subject_edges(text: str, intent: str, slot: str, expected: str) -> None:
+    assert extract_slots(text, intent)[slot] == expected
+
+
+def test_regions_are_not_services() -> None:
+    assert extract_slot_value("service", "degraded performance in us-east-1") is None
