@@ -92,10 +92,8 @@ def _completion(request: dict[str, Any], reply: FakeReply) -> dict[str, Any]:
         if request.get("tools"):
             offered = [t.get("function", {}).get("name") for t in request["tools"]]
             calls.append((name if name in offered else offered[0], args))
-        else:
+        else:  # response_format (json_schema / json_object): the JSON is the content
             message["content"] = json.dumps(args)
-            if (request.get("response_format") or {}).get("type") == "json_schema":
-                message["parsed"] = None
     if calls:
         message["tool_calls"] = [
             {
@@ -105,7 +103,6 @@ def _completion(request: dict[str, Any], reply: FakeReply) -> dict[str, Any]:
             }
             for name, args in calls
         ]
-        message.pop("parsed", None)
     prompt_text = json.dumps(request.get("messages", []))
     completion_text = json.dumps(message)
     prompt_tokens = (
@@ -117,7 +114,6 @@ def _completion(request: dict[str, Any], reply: FakeReply) -> dict[str, Any]:
         else _estimate_tokens(completion_text)
     )
     finish = reply.finish_reason or ("tool_calls" if calls else "stop")
-    message.pop("parsed", None)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
