@@ -21,7 +21,7 @@ from agents.workflows.engine import (
 )
 from agents.workflows.notices import flush_notices
 from agents.workflows.perform import StepContext, perform
-from integrations.billing.quota import record_tokens
+from integrations.billing.quota import record_step_tokens
 from integrations.db.session import tenant_session
 from integrations.observability.logging import bound_context, get_logger
 from integrations.observability.metrics import AGENT_COST, AGENT_TOKENS, WORKFLOW_STEP_SECONDS
@@ -71,7 +71,7 @@ def execute_step(settings: Settings, tenant_id: str, step_id: int, attempt: int)
                 AGENT_TOKENS.labels(ctx.agent).inc(result.tokens)
                 AGENT_COST.labels(ctx.agent).inc(result.cost_usd)
                 # Plan metering: once per step attempt (the ref), whatever retries happen.
-                record_tokens(settings, tenant_id, result.tokens, f"step-{step_id}-{attempt}")
+                record_step_tokens(settings, tenant_id, result.tokens, f"step-{step_id}-{attempt}")
         log.info("step_attempt_done", outcome=outcome)
         if plan:
             dispatch(settings, plan)

@@ -173,3 +173,15 @@ def record_tokens(settings: Settings, tenant_id: str, tokens: int, ref: str) -> 
     used = counters.add(settings, tenant_id, "llm_tokens", tokens, period)
     thresholds.maybe_alert(settings, tenant_id, "llm_tokens", used, limit, period)
     return used
+
+
+def record_step_tokens(settings: Settings, tenant_id: str, tokens: int, ref: str) -> None:
+    """`record_tokens` for the step executor: metering must never stall a run.
+
+    The step's result is already committed when this runs; if the ledger or Redis is
+    unreachable the tokens are logged as unmetered instead of failing the step hand-off.
+    """
+    try:
+        record_tokens(settings, tenant_id, tokens, ref)
+    except Exception:
+        log.warning("tokens_not_metered", tenant_id=tenant_id, tokens=tokens, ref=ref)

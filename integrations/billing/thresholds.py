@@ -41,8 +41,14 @@ def maybe_alert(
         guard = key(tenant_id, "quota_alert", metric, period.name, threshold)
         if not client.set(guard, 1, nx=True, ex=period.seconds_left + 86400):
             continue
-        if _record_and_notify(settings, tenant_id, metric, threshold, used, limit, period):
-            alerted.append(threshold)
+        try:
+            if _record_and_notify(settings, tenant_id, metric, threshold, used, limit, period):
+                alerted.append(threshold)
+        except Exception:
+            # Never fail the caller (a run already started) over an alert; the next use
+            # of the quota tries again, since the guard goes with the failure.
+            client.delete(guard)
+            log.warning("quota_alert_failed", tenant_id=tenant_id, threshold=threshold)
     return alerted
 
 
