@@ -59,6 +59,7 @@ def reply_blocks(reply_text: str, *, kind: str, lang: str) -> Blocks:
         blocks.append(
             {
                 "type": "actions",
+                "block_id": f"confirm:{lang}",
                 "elements": [
                     button(text("button_yes", lang), CONFIRM_YES_ACTION, "yes", "primary"),
                     button(text("button_no", lang), CONFIRM_NO_ACTION, "no"),

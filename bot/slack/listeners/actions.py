@@ -29,11 +29,16 @@ from integrations.settings import Settings
 
 log = get_logger(__name__)
 
+LANGS = ("en", "nl")
+
 
 def lang_of(action: dict[str, Any]) -> str:
-    """Approval buttons carry the notice's language in their block id (`approval:12:nl`)."""
+    """Buttons carry their message's language in the block id (`approval:12:nl`,
+    `confirm:nl`), so the decision line is written in the same language."""
     parts = str(action.get("block_id", "")).split(":")
-    return parts[2] if len(parts) == 3 and parts[0] == "approval" else "en"
+    if parts[0] in ("approval", "confirm") and parts[-1] in LANGS:
+        return parts[-1]
+    return "en"
 
 
 def register(app: App, settings: Settings) -> None:
@@ -72,7 +77,9 @@ def register(app: App, settings: Settings) -> None:
         channel = body["channel"]["id"]
         thread_ts = message.get("thread_ts") or message["ts"]
         dm = body["channel"].get("name") == "directmessage" or channel.startswith("D")
-        line = text(f"answered_{answer}", user=user, when=slack_date(datetime.now(UTC)))
+        line = text(
+            f"answered_{answer}", lang_of(action), user=user, when=slack_date(datetime.now(UTC))
+        )
         outbound_for(settings, team).update(
             channel,
             message["ts"],

@@ -18,6 +18,7 @@ from bot.slack.commands import (
 from bot.slack.posting import outbound_for
 from bot.slack.texts import escape, text
 from bot.slack.turn import SlackTurn, dispatch_turn
+from conversations.nlu.language import detect_language
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 
@@ -50,7 +51,8 @@ def register(app: App, settings: Settings) -> None:
             out.ephemeral(channel, user, answer)
             return
         # A request in words: it gets its own thread, anchored by a message quoting it.
-        anchor = out.post(channel, text("asked", user=user, text=escape(raw.strip())))
+        lang = detect_language(raw)
+        anchor = out.post(channel, text("asked", lang, user=user, text=escape(raw.strip())))
         dm = command.get("channel_name") == "directmessage" or channel.startswith("D")
         turn = SlackTurn(
             team_id=team,

@@ -35,6 +35,8 @@ def test_confirmation_reply_has_yes_no_buttons_in_its_language() -> None:
     buttons = blocks[1]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["Ja", "Nee"]
     assert buttons[0]["action_id"] == CONFIRM_YES_ACTION
+    assert lang_of({"block_id": blocks[1]["block_id"]}) == "nl"
+    assert lang_of({"block_id": "unrelated"}) == "en"
     assert reply_blocks("hi", kind="answer", lang="en") == [
         {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
     ]
