@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from conversations.nlu.classifier import IntentClassifier
 from conversations.nlu.training import train_from_catalog
@@ -17,8 +18,16 @@ from integrations.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 
 
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> None:
+    """Start from structlog's defaults: a test elsewhere may have configured it onto a
+    captured stream that is closed by now (bot.asgi configures logging at import)."""
+    structlog.reset_defaults()
+
+
 @pytest.fixture(scope="session")
 def nlu_classifier() -> IntentClassifier:
+    structlog.reset_defaults()
     return train_from_catalog()
 
 
