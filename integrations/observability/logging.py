@@ -6,6 +6,7 @@ unit of work then carries them. Secrets are redacted by key name as a last line 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from typing import Any
@@ -35,9 +36,29 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_current_stderr_logger,
         cache_logger_on_first_use=False,
     )
+
+
+class _CurrentStderrLogger:
+    """Prints to whatever `sys.stderr` is at write time, not the one seen at configuration.
+
+    Why: an in-process CLI run (tests, `CliRunner`) configures logging while `sys.stderr` is
+    a temporary capture; binding that stream made every later log line (other tests,
+    background threads) raise "I/O operation on closed file".
+    """
+
+    def msg(self, message: str) -> None:
+        # A closed current stream: drop the line, never crash the caller.
+        with contextlib.suppress(ValueError):
+            print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = err = critical = exception = fatal = msg
+
+
+def _current_stderr_logger(*_args: Any) -> _CurrentStderrLogger:
+    return _CurrentStderrLogger()
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
