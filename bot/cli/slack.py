@@ -11,7 +11,7 @@ slack_app = typer.Typer(help="Slack front end.", no_args_is_help=True)
 
 @slack_app.command("socket")
 def socket() -> None:
-    """Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN and SLACK_SIGNING_SECRET)."""
+    """Connect to Slack over Socket Mode (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.slack.bolt_app import SlackNotConfigured

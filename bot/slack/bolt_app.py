@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -36,17 +37,25 @@ class SlackNotConfigured(RuntimeError):
     """Slack needs SLACK_SIGNING_SECRET and a bot token or OAuth client credentials."""
 
 
-def build_bolt_app(settings: Settings, *, verify_token: bool = True) -> App:
-    if settings.slack_signing_secret is None:
+def build_bolt_app(
+    settings: Settings, *, verify_token: bool = True, socket_mode: bool = False
+) -> App:
+    """Over HTTP every request must carry Slack's signature; over Socket Mode there is no
+    HTTP request to sign (the app-level token authenticates the websocket)."""
+    verification: dict[str, Any]
+    if socket_mode:
+        verification = {"request_verification_enabled": False}
+    elif settings.slack_signing_secret is None:
         raise SlackNotConfigured("SLACK_SIGNING_SECRET is not set")
-    secret = settings.slack_signing_secret.get_secret_value()
+    else:
+        verification = {"signing_secret": settings.slack_signing_secret.get_secret_value()}
     logger = logging.getLogger("bmad.slack.bolt")
     # Bolt's info lines echo request bodies (user text); our own logs say what happened.
     logger.setLevel(logging.WARNING)
     if oauth_mode(settings):
         store = installation_store(settings)
         app = App(
-            signing_secret=secret,
+            **verification,
             client=web_client(settings),
             listener_executor=_listener_executor(),
             installation_store=store,
@@ -64,7 +73,7 @@ def build_bolt_app(settings: Settings, *, verify_token: bool = True) -> App:
     elif settings.slack_bot_token is not None:
         token = settings.slack_bot_token.get_secret_value()
         app = App(
-            signing_secret=secret,
+            **verification,
             client=web_client(settings, token),  # Bolt takes the token from the client
             token_verification_enabled=verify_token,
             listener_executor=_listener_executor(),

@@ -31,19 +31,19 @@ def register_slack_notifiers(settings: Settings) -> None:
         register_notifier(kind, notifier)
 
 
-def bolt_app_for(settings: Settings) -> tuple[App, bool]:
+def bolt_app_for(settings: Settings, *, socket_mode: bool = False) -> tuple[App, bool]:
     """The Bolt app, and whether its authorization is settled (no I/O on any request).
 
     One workspace: Bolt verifies the token with auth.test at start; if Slack is unreachable
     then, it verifies on first use instead (and events go through the thread pool).
     """
     if oauth_mode(settings):
-        return build_bolt_app(settings), False
+        return build_bolt_app(settings, socket_mode=socket_mode), False
     try:
-        return build_bolt_app(settings), True
+        return build_bolt_app(settings, socket_mode=socket_mode), True
     except (SlackApiError, SlackClientError, OSError) as err:
         log.warning("slack_token_not_verified_at_start", error=type(err).__name__)
-        return build_bolt_app(settings, verify_token=False), False
+        return build_bolt_app(settings, verify_token=False, socket_mode=socket_mode), False
 
 
 def mount_slack(app: FastAPI, settings: Settings) -> None:
@@ -75,6 +75,6 @@ def prepare_socket_mode(settings: Settings) -> App:
         from agents.queue import ensure_configured
 
         ensure_configured(settings)
-    bolt, _ = bolt_app_for(settings)
+    bolt, _ = bolt_app_for(settings, socket_mode=True)
     register_slack_notifiers(settings)
     return bolt

@@ -11,7 +11,6 @@ def test_socket_mode_without_app_token_says_why(monkeypatch) -> None:  # type: i
 
     for name in ("SLACK_APP_TOKEN", "BMAD_SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["slack", "socket"])
