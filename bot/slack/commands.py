@@ -47,8 +47,15 @@ def parse(command_text: str) -> tuple[str, list[str]]:
     return words[0].lower(), words[1:]
 
 
-def is_command(name: str) -> bool:
-    return name in COMMANDS
+def resolve(command_text: str) -> tuple[str | None, list[str]]:
+    """The subcommand and its arguments, or (None, words) for a request in words.
+
+    `help` takes no arguments: "/bmad help me write a story" is a request, not the list.
+    """
+    name, args = parse(command_text)
+    if name not in COMMANDS or (name in INSTANT_COMMANDS and args):
+        return None, [name, *args]
+    return name, args
 
 
 def help_text(ctx: CommandContext | None = None, lang: str = "en") -> str:

@@ -11,7 +11,7 @@ and posts the reply in the thread.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from bot.slack.background import after_ack
 from bot.slack.blocks import reply_blocks
@@ -29,6 +29,8 @@ from integrations.settings import Settings
 
 log = get_logger(__name__)
 
+MAX_TEXT = 8000  # Message.text's limit
+
 
 class SlackTurn(BaseModel):
     """What a listener hands over after the ack: plain ids and text, no tokens."""
@@ -37,9 +39,15 @@ class SlackTurn(BaseModel):
     channel: str
     thread_ts: str
     user_id: str
-    text: str = Field(max_length=8000)
+    text: str = Field(max_length=MAX_TEXT)
     event_id: str
     dm: bool = False
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _clip(cls, value: object) -> object:
+        """Slack allows far longer messages than a turn takes; keep the first part."""
+        return value[:MAX_TEXT] if isinstance(value, str) else value
 
     @property
     def conversation_key(self) -> str:

@@ -13,7 +13,7 @@ from bot.slack.commands import (
     INSTANT_COMMANDS,
     CommandContext,
     help_text,
-    parse,
+    resolve,
 )
 from bot.slack.posting import outbound_for
 from bot.slack.texts import escape, text
@@ -28,7 +28,7 @@ COMMAND = "/bmad"
 
 def register(app: App, settings: Settings) -> None:
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
-        name, _ = parse(command.get("text", ""))
+        name, _ = resolve(command.get("text", ""))
         if name in INSTANT_COMMANDS:
             ack(response_type="ephemeral", text=help_text())
             return
@@ -37,11 +37,11 @@ def register(app: App, settings: Settings) -> None:
 
     def run_command(command: dict[str, Any]) -> None:
         raw = command.get("text", "")
-        name, args = parse(raw)
+        name, args = resolve(raw)
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
         out = outbound_for(settings, team)
-        handler = COMMANDS.get(name)
-        if handler is not None:
+        if name is not None:
+            handler = COMMANDS[name]
             ctx = CommandContext(settings, team, user, channel, args)
             try:
                 answer = handler(ctx)

@@ -12,7 +12,7 @@ from bot.slack.blocks import (
     reply_blocks,
     slack_date,
 )
-from bot.slack.commands import parse
+from bot.slack.commands import parse, resolve
 from bot.slack.keys import slack_conversation_key
 from bot.slack.listeners.actions import lang_of
 from bot.slack.listeners.events import strip_bot_mention
@@ -65,3 +65,16 @@ def test_command_parsing() -> None:
     assert parse("") == ("help", [])
     assert parse("  Status 12 ") == ("status", ["12"])
     assert parse("write a story")[0] == "write"
+    assert resolve("status 12") == ("status", ["12"])
+    assert resolve("help") == ("help", [])
+    assert resolve("help me write a story") == (None, ["help", "me", "write", "a", "story"])
+    assert resolve("write a story")[0] is None
+
+
+def test_long_slack_messages_are_clipped_to_a_turn() -> None:
+    from bot.slack.turn import MAX_TEXT, SlackTurn
+
+    turn = SlackTurn(
+        team_id="T1", channel="C1", thread_ts="1.1", user_id="U1", text="x" * 40000, event_id="e"
+    )
+    assert len(turn.text) == MAX_TEXT
