@@ -7,6 +7,7 @@ the broker.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from bot.slack.blocks import Blocks, agent_output_blocks, section
@@ -27,8 +28,12 @@ def outbound_for(settings: Settings, team_id: str, token: str | None = None) -> 
     token = token or bot_token_for(settings, team_id)
     if not token:
         raise NoBotToken(team_id)
-    pacer = ChannelPacer(get_redis(settings.redis_url))
-    return SlackOutbound(web_client(settings, token), pacer, team_id)
+    return SlackOutbound(web_client(settings, token), _pacer(settings.redis_url), team_id)
+
+
+@lru_cache(maxsize=8)
+def _pacer(redis_url: str | None) -> ChannelPacer:
+    return ChannelPacer(get_redis(redis_url))
 
 
 def post_output(
