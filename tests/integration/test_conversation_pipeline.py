@@ -10,13 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from agents.workflows.service import WorkflowService
 from conversations.locking import LOCK_TIMEOUT_SECONDS, conversation_lock
 from conversations.message import Message
 from conversations.pipeline import TurnPipeline, get_pipeline
 from conversations.privacy import forget_user
 from conversations.store import state_key
+from integrations.billing.plans import get_plan
 from integrations.redis_store import get_redis
 from integrations.settings import Settings
+from tests.integration.billing_support import use_up_runs
 from tests.unit.conversations.chat_helper import Chat
 
 pytestmark = pytest.mark.integration
@@ -164,3 +167,16 @@ def test_a_dead_holders_lock_expires(service_settings: Settings, tenant_id: str)
         )
     )
     assert reply.kind == "answer"
+
+
+def test_quota_refusal_is_answered_in_the_users_language(
+    service_settings: Settings, tenant_id: str
+) -> None:
+    chat = Chat(service_settings, tenant_id)
+    use_up_runs(service_settings, tenant_id, get_plan("free").runs or 0)
+    refused = chat.say("deploy checkout naar staging")
+    assert refused.kind == "error", refused
+    assert refused.run_ids == []
+    assert refused.text.startswith("Dat kon ik niet starten"), refused.text
+    assert chat.state().pending is None
+    assert WorkflowService(service_settings).list_runs(tenant_id) == []
