@@ -96,4 +96,9 @@ class ConversationState(BaseModel):
         while len(data.encode()) > MAX_DOCUMENT_BYTES and self.history:
             self.history.pop(0)
             data = self.model_dump_json()
+        if len(data.encode()) > MAX_DOCUMENT_BYTES:
+            # Still too big (values full of characters JSON escapes): clip them harder.
+            self.slots = {k: clip(v, MAX_CONTEXT_TEXT) for k, v in self.slots.items()}
+            self.context = {k: clip(v, MAX_CONTEXT_TEXT // 4) for k, v in self.context.items()}
+            data = self.model_dump_json()
         return data

@@ -5,6 +5,8 @@ from datetime import timedelta
 import fakeredis
 import pytest
 from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conversations.state import MAX_DOCUMENT_BYTES, MAX_HISTORY, ConversationState
 from conversations.store import StateConflict, StateStore
@@ -54,6 +56,13 @@ def test_huge_single_turn_is_clipped(store: StateStore) -> None:
     assert len(store.redis.get("bmad:t1:conv:t1:console:x").encode()) <= MAX_DOCUMENT_BYTES
 
 
+def test_values_full_of_escaped_characters_stay_within_the_bound() -> None:
+    state = _state()
+    state.fill({f"slot{i}": '\x00\\"' * 700 for i in range(5)})
+    state.remember("user", "\x01" * 280, None)
+    assert len(state.to_json().encode()) <= MAX_DOCUMENT_BYTES
+
+
 def test_stale_write_is_refused(store: StateStore) -> None:
     first = store.load("t1", "t1:console:x")
     second = store.load("t1", "t1:console:x")
@@ -88,3 +97,20 @@ def test_user_index_lists_conversations(store: StateStore) -> None:
         state.user_ids = ["u1"]
         store.save(state)
     assert store.redis.smembers("bmad:t1:user_convs:u1") == {"t1:console:a", "t1:console:b"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    turns=st.lists(st.text(max_size=3000), min_size=1, max_size=60),
+    slots=st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=5000), max_size=6),
+)
+def test_any_conversation_serializes_within_the_bound(
+    turns: list[str], slots: dict[str, str]
+) -> None:
+    state = _state()
+    state.fill(slots)
+    state.set_context(slots)
+    for i, text in enumerate(turns):
+        state.remember("user" if i % 2 == 0 else "assistant", text, None)
+        state.add_run(i)
+    assert len(state.to_json().encode()) <= MAX_DOCUMENT_BYTES
