@@ -222,3 +222,20 @@ def test_chat_forget_me_also_clears_the_database(service_settings, tenant_id):  
             select(AuditEntry).where(AuditEntry.action == "privacy.forget")
         ).one()
     assert (forget.actor, forget.target, forget.source) == (alias, alias, "chat")
+
+
+def test_delete_and_audit_are_refused_to_members(service_settings, tenant_id):  # type: ignore[no-untyped-def]
+    make_tenant(service_settings.database_url, tenant_id)
+    _seed(service_settings, tenant_id)
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        ensure_user(session, tenant_id, "UMEM2", role=Role.member)
+        _, member_key = create_api_key(session, tenant_id, name="m", user_id="UMEM2")
+    client = TestClient(create_app(service_settings))
+    auth = {"Authorization": f"Bearer {member_key}"}
+    deleted = client.delete(f"/api/v1/users/{USER}", headers=auth)
+    assert deleted.status_code == 403 and deleted.json()["error"]["required_role"] == "admin"
+    audit = client.get("/api/v1/audit", headers=auth)
+    assert audit.status_code == 403 and audit.json()["error"]["required_role"] == "admin"
+    assert EMAIL in _db_dump(service_settings, tenant_id)  # nothing was deleted
+    bad = client.get("/api/v1/audit", params={"limit": 0}, headers=auth)
+    assert bad.status_code == 422 and "error" in bad.json()
