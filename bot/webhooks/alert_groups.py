@@ -13,6 +13,7 @@ engine writes its run).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agents.workflows.errors import InvalidTransition, WorkflowError
+from agents.workflows.service import WorkflowService
+from agents.workflows.states import RUN_ACTIVE
 from bot.webhooks.alertmanager_payload import AlertmanagerPayload
 from bot.webhooks.config import SourceConfig
 from bot.webhooks.slack_post import SlackUnavailable, post_to_slack, thread_conversation_key
@@ -40,7 +44,7 @@ LOCK_SECONDS = 120
 
 @dataclass(frozen=True)
 class AlertOutcome:
-    status: str  # started | updated | resolved | ignored
+    status: str  # started | refused | updated | resolved | ignored
     run_id: int | None = None
     thread_ts: str | None = None
 
@@ -108,14 +112,24 @@ def _start(
         summary=str(facts["summary"]),
     )
     with bound_context(conversation_id=conv, tenant_id=config.tenant_id):
-        run = start_run(
-            settings,
-            tenant_id=config.tenant_id,
-            workflow=workflow,
-            inputs=inputs,
-            conversation_key=conv,
-            user_id=SYSTEM_USER,
-        )
+        try:
+            run = start_run(
+                settings,
+                tenant_id=config.tenant_id,
+                workflow=workflow,
+                inputs=inputs,
+                conversation_key=conv,
+                user_id=SYSTEM_USER,
+            )
+        except WorkflowError as err:
+            # Refused (plan quota, broken tenant template): say why in the thread and keep
+            # the group, so repeats update this thread instead of posting a new one.
+            log.warning("alert_group_run_refused", code=err.code)
+            _post(settings, config, err.message_in("en"), ts)
+            _save(
+                settings, config.tenant_id, digest, payload.groupKey, "firing", None, ts, config, 1
+            )
+            return AlertOutcome("refused", None, ts)
         log.info("alert_group_run_started", run_id=run.id)
     _save(settings, config.tenant_id, digest, payload.groupKey, "firing", run.id, ts, config, 1)
     return AlertOutcome("started", int(run.id), ts)
@@ -158,13 +172,10 @@ def _resolve(
 
 def _finish_run(settings: Settings, tenant_id: str, run_id: int) -> None:
     """The incident is over: a run still working on it is ended (completed as resolved)."""
-    from agents.workflows.service import WorkflowService
-
-    from agents.workflows.states import RUN_ACTIVE
-
     service = WorkflowService(settings)
-    if str(service.get(tenant_id, run_id).status) in RUN_ACTIVE:
-        service.cancel(tenant_id, run_id, SYSTEM_USER)
+    if service.get(tenant_id, run_id).status in RUN_ACTIVE:
+        with contextlib.suppress(InvalidTransition):  # it finished on its own meanwhile
+            service.cancel(tenant_id, run_id, SYSTEM_USER)
 
 
 def _load(settings: Settings, tenant_id: str, digest: str) -> _Group | None:

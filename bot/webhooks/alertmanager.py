@@ -30,7 +30,7 @@ SOURCE = "alertmanager"
 
 
 class AlertmanagerOut(BaseModel):
-    status: str  # started | updated | resolved | ignored
+    status: str  # started | refused | updated | resolved | ignored
     run_id: int | None = None
 
 

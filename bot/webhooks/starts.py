@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.workflows.service import WorkflowService
 from conversations.nlu.catalog import load_catalog
 from integrations.settings import Settings
 
@@ -41,8 +42,6 @@ def start_run(
     user_id: str,
     lang: str = "en",
 ) -> Any:
-    from agents.workflows.service import WorkflowService
-
     return WorkflowService(settings).start(
         tenant_id=tenant_id,
         workflow=workflow,
