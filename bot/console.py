@@ -22,11 +22,11 @@ from conversations.message import Message, conversation_key
 from conversations.pipeline import get_pipeline
 from conversations.replies import render
 from conversations.reply import Reply
+from integrations.db.events import record_audit
 from integrations.db.migrate import upgrade
 from integrations.db.models import Role
 from integrations.db.session import admin_session, tenant_session
-from integrations.db.tenants import create_tenant, ensure_user
-from integrations.db.tenants import set_role as set_user_role
+from integrations.db.tenants import create_tenant, role_of, set_role
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 
@@ -57,14 +57,25 @@ class ConsoleSession:
 
     # -- set-up -----------------------------------------------------------------------
     def prepare(self) -> None:
-        """Migrate, make sure the tenant exists with the console user as its owner, and
-        skip notices of earlier sessions (they were printed then)."""
+        """Migrate, make sure the tenant exists with the console user as its owner (whoever
+        runs the console on this machine operates the installation; the change is audited),
+        and skip notices of earlier sessions (they were printed then)."""
         upgrade(self.settings.database_url)
         with admin_session(self.settings.database_url) as session:
             create_tenant(session, self.tenant_id, self.tenant_id)
         with tenant_session(self.settings.database_url, self.tenant_id) as session:
-            ensure_user(session, self.tenant_id, self.user_id, role=Role.owner)
-            set_user_role(session, self.tenant_id, self.user_id, Role.owner)
+            before = role_of(session, self.user_id)
+            if before is not Role.owner:
+                set_role(session, self.tenant_id, self.user_id, Role.owner)
+                record_audit(
+                    session,
+                    self.tenant_id,
+                    actor=self.user_id,
+                    action="role.change",
+                    target=self.user_id,
+                    details={"from": before.value if before else None, "to": Role.owner.value},
+                    source="console",
+                )
         seen = self._read_notices("0")
         if seen:
             self._cursor = seen[-1][0]
