@@ -8,6 +8,7 @@ duplicate, so each step result (and each approval request) reaches the conversat
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from agents.crew.templates import render_lang
@@ -72,7 +73,7 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
         if step.status == "waiting_approval" and step.notified_at is None:
             out.append(("step", step.id, _approval_notice(run, step, base)))
     if run.status in RUN_TERMINAL and run.finish_notified_at is None:
-        wanted = run.status != "succeeded" or template_of(run).notify_finish
+        wanted = run.status != "succeeded" or _notify_finish(run)
         failed = next((s.name for s in steps if s.status == "failed"), None)
         notice = Notice(
             **base,
@@ -91,6 +92,13 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
         )
         out.append(("run" if wanted else "run-silent", None, notice))
     return out
+
+
+def _notify_finish(run: WorkflowRun) -> bool:
+    try:
+        return template_of(run).notify_finish
+    except ValidationError:  # a run row without a usable template (imported, hand-made)
+        return True
 
 
 def _approval_notice(run: WorkflowRun, step: WorkflowStep, base: dict) -> Notice:

@@ -10,13 +10,16 @@ expire the run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 
 from agents.workflows.dispatch import dispatch
 from agents.workflows.engine import (
     Dispatch,
+    aware,
     finish,
     lock_run,
     now,
@@ -43,7 +46,7 @@ def sweep(settings: Settings, at: datetime | None = None) -> dict[str, int]:
     at = at or now()
     requeued = _requeue_lost_workers(settings, at)
     redispatched = _redispatch_stale_queued(settings, at)
-    flushed = sum(flush_notices(settings, t, r) for t, r in _unannounced(settings))
+    flushed = sum(_isolated(flush_notices, settings, t, r) for t, r in _unannounced(settings))
     if requeued or redispatched or flushed:
         log.info("workflow_sweep", requeued=requeued, redispatched=redispatched, flushed=flushed)
     return {"requeued": requeued, "redispatched": redispatched, "flushed": flushed}
@@ -62,32 +65,43 @@ def _requeue_lost_workers(settings: Settings, at: datetime) -> int:
                 WorkflowRun.status.in_(RUN_ACTIVE),
             )
         ).all()
-    count = 0
-    for tenant_id, run_id, step_id, attempt in rows:
-        plan: list[Dispatch] = []
-        with tenant_session(settings.database_url, tenant_id) as session:
-            run = lock_run(session, tenant_id, run_id)
-            step = session.get(WorkflowStep, step_id)
-            if run is None or step is None:
-                continue
-            session.refresh(step)
-            lease = step.lease_until
-            if step.status != "running" or step.attempt != attempt or lease is None:
-                continue
-            append_event(
-                session,
-                tenant_id,
-                run_id,
-                "step.worker_lost",
-                step=step.name,
-                details={"attempt": attempt},
-            )
-            plan = retry_or_fail(session, run, step, "worker lost (lease expired)")
-            count += 1
-            WORKFLOW_STEPS_REQUEUED.inc()
-        dispatch(settings, plan)
-        flush_notices(settings, tenant_id, run_id)
-    return count
+    return sum(_isolated(_requeue_one, settings, t, r, s, a, at) for t, r, s, a in rows)
+
+
+def _requeue_one(
+    settings: Settings, tenant_id: str, run_id: int, step_id: int, attempt: int, at: datetime
+) -> int:
+    with tenant_session(settings.database_url, tenant_id) as session:
+        run = lock_run(session, tenant_id, run_id)
+        step = session.get(WorkflowStep, step_id)
+        if run is None or step is None:
+            return 0
+        session.refresh(step)
+        lease = aware(step.lease_until)
+        if step.status != "running" or step.attempt != attempt or lease is None or lease >= at:
+            return 0
+        append_event(
+            session,
+            tenant_id,
+            run_id,
+            "step.worker_lost",
+            step=step.name,
+            details={"attempt": attempt},
+        )
+        plan = retry_or_fail(session, run, step, "worker lost (lease expired)")
+        WORKFLOW_STEPS_REQUEUED.inc()
+    dispatch(settings, plan)
+    flush_notices(settings, tenant_id, run_id)
+    return 1
+
+
+def _isolated(func: Callable[..., int], *args: Any) -> int:
+    """One broken run (a hand-made row, a bad template) must not stop the sweep of others."""
+    try:
+        return func(*args)
+    except Exception:
+        log.exception("sweep_item_failed", job=func.__name__)
+        return 0
 
 
 def _redispatch_stale_queued(settings: Settings, at: datetime) -> int:
@@ -147,47 +161,57 @@ def expire_approvals(settings: Settings, at: datetime | None = None) -> dict[str
                 WorkflowStep.status == "waiting_approval", WorkflowStep.deadline_at < at
             )
         ).all()
-    escalated = expired = 0
-    for tenant_id, run_id, step_id in rows:
-        with tenant_session(settings.database_url, tenant_id) as session:
-            run = lock_run(session, tenant_id, run_id)
-            step = session.get(WorkflowStep, step_id)
-            if run is None or step is None:
-                continue
-            session.refresh(step)
-            if step.status != "waiting_approval":
-                continue
-            details = {
-                "run_id": run_id,
-                "step": step.name,
-                "role": step.approval_role,
-                "conversation_key": run.conversation_key,
-                "workflow": run.workflow,
-            }
-            if step.escalated_at is None:
-                spec = template_of(run).step(step.name)
-                step.escalated_at = at
-                step.deadline_at = at + timedelta(seconds=spec.approval_timeout_seconds)
-                step.notified_at = None  # the reminder goes out through the notice flush
-                details["deadline"] = step.deadline_at.isoformat()
-                append_event(
-                    session,
-                    tenant_id,
-                    run_id,
-                    "approval.escalated",
-                    step=step.name,
-                    details=details,
-                )
-                enqueue_event(session, tenant_id, "approval.escalated", details)
-                escalated += 1
-            else:
-                step.status = "expired"
-                step.finished_at = at
-                step.error = "approval expired"
-                append_event(
-                    session, tenant_id, run_id, "approval.expired", step=step.name, details=details
-                )
-                finish(session, run, "failed", error="approval expired", failed_step=step.name)
-                expired += 1
-        flush_notices(settings, tenant_id, run_id)
-    return {"escalated": escalated, "expired": expired}
+    outcomes = [_isolated_expire(settings, t, r, s, at) for t, r, s in rows]
+    return {"escalated": outcomes.count("escalated"), "expired": outcomes.count("expired")}
+
+
+def _isolated_expire(
+    settings: Settings, tenant_id: str, run_id: int, step_id: int, at: datetime
+) -> str:
+    try:
+        return _expire_one(settings, tenant_id, run_id, step_id, at)
+    except Exception:
+        log.exception("sweep_item_failed", job="expire_approvals", run_id=run_id)
+        return ""
+
+
+def _expire_one(settings: Settings, tenant_id: str, run_id: int, step_id: int, at: datetime) -> str:
+    outcome = ""
+    with tenant_session(settings.database_url, tenant_id) as session:
+        run = lock_run(session, tenant_id, run_id)
+        step = session.get(WorkflowStep, step_id)
+        if run is None or step is None:
+            return ""
+        session.refresh(step)
+        deadline = aware(step.deadline_at)
+        if step.status != "waiting_approval" or deadline is None or deadline >= at:
+            return ""
+        details = {
+            "run_id": run_id,
+            "step": step.name,
+            "role": step.approval_role,
+            "conversation_key": run.conversation_key,
+            "workflow": run.workflow,
+        }
+        if step.escalated_at is None:
+            spec = template_of(run).step(step.name)
+            step.escalated_at = at
+            step.deadline_at = at + timedelta(seconds=spec.approval_timeout_seconds)
+            step.notified_at = None  # the reminder goes out through the notice flush
+            details["deadline"] = step.deadline_at.isoformat()
+            append_event(
+                session, tenant_id, run_id, "approval.escalated", step=step.name, details=details
+            )
+            enqueue_event(session, tenant_id, "approval.escalated", details)
+            outcome = "escalated"
+        else:
+            step.status = "expired"
+            step.finished_at = at
+            step.error = "approval expired"
+            append_event(
+                session, tenant_id, run_id, "approval.expired", step=step.name, details=details
+            )
+            finish(session, run, "failed", error="approval expired", failed_step=step.name)
+            outcome = "expired"
+    flush_notices(settings, tenant_id, run_id)
+    return outcome

@@ -270,3 +270,33 @@ def test_list_runs_filters_by_conversation_and_status(
     assert [r.id for r in service.list_runs(tenant)] == [b.id, a.id]
     assert [r.id for r in service.list_runs(tenant, conversation_key=f"{tenant}:{CK}")] == [a.id]
     assert [r.id for r in service.list_runs(tenant, status="succeeded")] == [b.id]
+
+
+def test_a_hand_made_run_row_does_not_break_the_sweep(
+    embedded_settings: Settings, service: WorkflowService, tenant: str
+) -> None:
+    from integrations.db.models import WorkflowRun
+
+    with tenant_session(embedded_settings.database_url, tenant) as session:
+        session.add(
+            WorkflowRun(
+                tenant_id=tenant,
+                workflow="imported",
+                status="succeeded",
+                conversation_key=f"{tenant}:{CK}",
+                user_id="u",
+                inputs={},
+            )
+        )
+    run = _start(service, tenant, "release", version="3.0")
+    service.wait_settled(tenant, [run.id], timeout=30)
+    with tenant_session(embedded_settings.database_url, tenant) as session:
+        step = session.scalars(
+            select(WorkflowStep).where(
+                WorkflowStep.run_id == run.id, WorkflowStep.name == "approval"
+            )
+        ).one()
+        step.notified_at = None  # as if the process died before marking the request sent
+    assert sweep(embedded_settings)["flushed"] >= 1
+    kinds = [n.kind for n in _notices(embedded_settings, tenant)]
+    assert kinds.count("approval_request") == 1  # re-flushed, deduped, not posted twice
