@@ -123,6 +123,27 @@ def test_dm_slot_question_and_answer_in_the_thread(stack: Stack) -> None:
     assert replies[1].params["text"] != question.params["text"]
 
 
+def test_a_thread_the_assistant_answered_in_continues_without_a_mention(stack: Stack) -> None:
+    team, user, channel = ids()
+    mention = P.app_mention(user, channel, "write a user story")
+    assert stack.send(P.event_callback(team, mention)).status_code == 200
+    stack.fake.wait_for("chat.postMessage", 1, timeout=30, channel=channel)
+    follow_up = P.message(
+        user, channel, "password reset", channel_type="channel", thread_ts=mention["ts"]
+    )
+    assert stack.send(P.event_callback(team, follow_up)).status_code == 200
+    replies = stack.fake.wait_for("chat.postMessage", 2, timeout=30, channel=channel)
+    assert len(replies) >= 2
+    assert replies[1].params["thread_ts"] == mention["ts"]
+    # A plain message in a thread the assistant never joined is not for it.
+    other = P.message(user, channel, "lunch?", channel_type="channel", thread_ts="1.000001")
+    before = len(stack.fake.calls_to("chat.postMessage", channel=channel))
+    assert stack.send(P.event_callback(team, other)).status_code == 200
+    time.sleep(QUIET_SECONDS)
+    after = stack.fake.calls_to("chat.postMessage", channel=channel)
+    assert all(c.params.get("thread_ts") == mention["ts"] for c in after[before:])
+
+
 def test_edits_joins_and_bot_messages_are_ignored(stack: Stack) -> None:
     team, user, _ = ids()
     dm = f"D{user[1:]}"
@@ -167,6 +188,9 @@ def test_app_home_is_published(stack: Stack) -> None:
     view = mine[0].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["type"] == "home"
+    shown = json.dumps(view["blocks"])
+    for part in ("Recent runs", "Waiting for your approval", "Usage", "No workflow runs yet"):
+        assert part in shown
 
 
 def _click(stack: Stack, team: str, user: str, channel: str, call: object, action_id: str) -> None:
