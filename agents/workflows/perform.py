@@ -46,7 +46,8 @@ class DeployHookError(RuntimeError):
 
 def perform(settings: Settings, ctx: StepContext) -> AgentResult:
     if ctx.spec.sleep_input and ctx.inputs.get(ctx.spec.sleep_input):
-        time.sleep(float(ctx.inputs[ctx.spec.sleep_input]))  # test-only templates
+        # Test-only templates; never longer than the step may take.
+        time.sleep(min(float(ctx.inputs[ctx.spec.sleep_input]), ctx.spec.timeout_seconds))
     if ctx.kind == "agent":
         assert ctx.agent and ctx.task
         return run_task(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from agents.workflows.dispatch import dispatch
 from agents.workflows.engine import (
@@ -29,12 +29,12 @@ from agents.workflows.engine import (
 )
 from agents.workflows.events import append_event
 from agents.workflows.notices import RESULT_KINDS, flush_notices
-from agents.workflows.states import RUN_ACTIVE, RUN_TERMINAL
+from agents.workflows.states import RUN_ACTIVE, RUN_TERMINAL, STEP_OPEN
 from integrations.db.events import enqueue_event
 from integrations.db.models import WorkflowRun, WorkflowStep
 from integrations.db.session import admin_session, tenant_session
 from integrations.observability.logging import get_logger
-from integrations.observability.metrics import WORKFLOW_STEPS_REQUEUED
+from integrations.observability.metrics import WORKFLOW_STEPS_BY_STATUS, WORKFLOW_STEPS_REQUEUED
 from integrations.settings import Settings
 
 log = get_logger(__name__)
@@ -47,9 +47,23 @@ def sweep(settings: Settings, at: datetime | None = None) -> dict[str, int]:
     requeued = _requeue_lost_workers(settings, at)
     redispatched = _redispatch_stale_queued(settings, at)
     flushed = sum(_isolated(flush_notices, settings, t, r) for t, r in _unannounced(settings))
+    _record_depth(settings)
     if requeued or redispatched or flushed:
         log.info("workflow_sweep", requeued=requeued, redispatched=redispatched, flushed=flushed)
     return {"requeued": requeued, "redispatched": redispatched, "flushed": flushed}
+
+
+def _record_depth(settings: Settings) -> None:
+    with admin_session(settings.database_url) as session:
+        counts = dict(
+            session.execute(
+                select(WorkflowStep.status, func.count())
+                .where(WorkflowStep.status.in_(STEP_OPEN))
+                .group_by(WorkflowStep.status)
+            ).all()
+        )
+    for status in STEP_OPEN:
+        WORKFLOW_STEPS_BY_STATUS.labels(status).set(counts.get(status, 0))
 
 
 def _requeue_lost_workers(settings: Settings, at: datetime) -> int:

@@ -63,6 +63,9 @@ WORKFLOW_STEPS_REQUEUED = Counter(
 )
 AGENT_TOKENS = Counter("bmad_agent_tokens_total", "LLM tokens used by agent steps", ["agent"])
 AGENT_COST = Counter("bmad_agent_cost_usd_total", "LLM cost of agent steps (USD)", ["agent"])
+WORKFLOW_STEPS_BY_STATUS = Gauge(
+    "bmad_workflow_steps", "Open steps by status (queue depth), set by the sweeper", ["status"]
+)
 
 # Intent layer (conversations/nlu).
 NLU_DECISIONS = Counter(
