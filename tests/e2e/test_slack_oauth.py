@@ -25,10 +25,20 @@ pytestmark = pytest.mark.slow
 STATE_COOKIE = "slack-app-oauth-state"
 
 
-def _bots(database_url: str, team: str) -> int:
+def _rows(database_url: str, table: str, team: str) -> int:
     with engine_for(database_url).connect() as conn:
-        query = text("SELECT count(*) FROM slack_bots WHERE team_id = :t")
+        query = text(f"SELECT count(*) FROM {table} WHERE team_id = :t")
         return int(conn.execute(query, {"t": team}).scalar_one())
+
+
+def _bots(database_url: str, team: str) -> int:
+    return _rows(database_url, "slack_bots", team)
+
+
+def _wait_until(check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def test_install_creates_the_tenant_and_its_owner(
@@ -87,12 +97,20 @@ def test_install_creates_the_tenant_and_its_owner(
                 assert reply.token and reply.token.startswith(f"xoxb-{team}-")
                 assert reply.params["thread_ts"] == mention["ts"]
 
+                revoked = P.event_callback(
+                    team, {"type": "tokens_revoked", "tokens": {"bot": [P.BOT_USER]}}
+                )
+                assert post_signed(http, serve.base_url, revoked).status_code == 200
+                _wait_until(lambda: _bots(pg_url, team) == 0)
+                assert _bots(pg_url, team) == 0
+                assert _rows(pg_url, "slack_installations", team) == 1  # only the bot token
+
                 uninstalled = P.event_callback(team, {"type": "app_uninstalled"})
                 assert post_signed(http, serve.base_url, uninstalled).status_code == 200
-                deadline = time.monotonic() + 15
-                while _bots(pg_url, team) and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                assert _bots(pg_url, team) == 0
+                _wait_until(lambda: _rows(pg_url, "slack_installations", team) == 0)
+                assert _rows(pg_url, "slack_installations", team) == 0
+                with admin_session(pg_url) as session:
+                    assert get_tenant(session, team)  # the tenant and its data stay
         finally:
             serve.close()
 
