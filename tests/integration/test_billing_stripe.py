@@ -131,7 +131,19 @@ def test_done_when_flow_quota_upgrade_grace(service_settings, tenant_id, stripe_
     )
     assert _post_event(client, created).json()["outcome"] == "applied"
     assert _tenant(settings, tenant_id) == ("team", "active")
-    assert reserve_run(settings, tenant_id).limit == get_plan("team").runs
+    # Runs start again, through the real start path.
+    from agents.workflows.service import WorkflowService
+
+    service = WorkflowService(settings)
+    run = service.start(
+        tenant_id=tenant_id,
+        workflow="deploy",
+        inputs={"service": "checkout", "environment": "staging"},
+        conversation_key=f"{tenant_id}:api:upgraded",
+        user_id="UOWNER",
+    )
+    service.wait_settled(tenant_id, [run.id], timeout=60)
+    assert service.get(tenant_id, run.id).status == "succeeded"
 
     failed = stripe_event(
         "invoice.payment_failed",
