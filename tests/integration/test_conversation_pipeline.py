@@ -9,6 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from structlog.testing import capture_logs
 
 from agents.workflows.service import WorkflowService
 from conversations.locking import LOCK_TIMEOUT_SECONDS, conversation_lock
@@ -42,11 +43,14 @@ def test_messages_of_one_conversation_are_serialized(
 ) -> None:
     chat = Chat(service_settings, tenant_id)
     texts = ["hello", "what can you do", "which agents are there", "hi again", "help"]
-    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+    with capture_logs() as logs, ThreadPoolExecutor(max_workers=len(texts)) as pool:
         replies = list(pool.map(chat.say, texts))
     assert all(r.kind == "answer" and r.text for r in replies), replies
+    # Every turn loaded the state the previous one wrote: no save found a newer version.
+    events = {e["event"] for e in logs}
+    assert "turn_state_conflict_merged" not in events, events
+    assert "turn_handled" in events
     state = chat.state()
-    # Every turn saw the state the previous one wrote: none lost, none conflicted.
     assert state.turn_count == len(texts)
     assert state.version == len(texts)
     users = [t.text for t in state.history if t.role == "user"]
@@ -180,3 +184,22 @@ def test_quota_refusal_is_answered_in_the_users_language(
     assert refused.text.startswith("Dat kon ik niet starten"), refused.text
     assert chat.state().pending is None
     assert WorkflowService(service_settings).list_runs(tenant_id) == []
+
+
+def test_a_turn_waits_while_another_process_holds_the_conversation(
+    service_settings: Settings, tenant_id: str
+) -> None:
+    chat = Chat(service_settings, tenant_id)
+    other = Chat(service_settings, tenant_id)  # a different conversation of the same tenant
+    held = conversation_lock(get_redis(service_settings.redis_url), tenant_id, chat.key)
+    assert held.acquire(blocking=False)  # another replica is mid-turn in this conversation
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = pool.submit(chat.say, "hello")
+        # Other conversations are not held up meanwhile.
+        assert other.say("hello").kind == "answer"
+        time.sleep(0.5)
+        assert not waiting.done()
+        assert chat.state().turn_count == 0
+        held.release()
+        assert waiting.result(timeout=30).kind == "answer"
+    assert chat.state().turn_count == 1
