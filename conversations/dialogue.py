@@ -326,10 +326,11 @@ class DialogueManager:
 
 
 def _choose(text: str, options: list[str], labels: list[str]) -> str | None:
-    """A clarify answer: the option's number, its intent name or its description."""
+    """A clarify answer: the option's number or position, its intent name or description."""
     norm = words.normalize(text)
-    if norm.isdigit() and 1 <= int(norm) <= len(options):
-        return options[int(norm) - 1]
+    position = words.ordinal(text) if len(norm.split()) <= words.MAX_ANSWER_WORDS else None
+    if position is not None and 1 <= position <= len(options):
+        return options[position - 1]
     for option, label in zip(options, labels, strict=False):
         if norm in (words.normalize(option), words.normalize(label)):
             return option

@@ -22,6 +22,7 @@ class WordLists(BaseModel):
     abandon: dict[str, list[str]]
     correction: dict[str, list[str]]
     reference: dict[str, list[str]]
+    ordinals: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -76,3 +77,16 @@ def correction_rest(text: str) -> str | None:
 def refers_back(text: str) -> bool:
     tokens = f" {normalize(text)} "
     return any(f" {normalize(p)} " in tokens for p in _all(word_lists().reference))
+
+
+def ordinal(text: str) -> int | None:
+    """1-based position named in an answer: "2", "the second one", "de tweede"."""
+    norm = normalize(text)
+    if norm.isdigit():  # only a bare number: "review PR 2" names no option
+        return int(norm)
+    tokens = norm.split()
+    for words in word_lists().ordinals.values():
+        for position, word in enumerate(words, start=1):
+            if word in tokens:
+                return position
+    return None

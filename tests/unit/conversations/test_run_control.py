@@ -133,7 +133,8 @@ def test_unclear_request_then_pick_by_number_in_dutch(
     assert "nummer" in ask.text
     options = chat.state().pending.options  # type: ignore[union-attr]
     assert "write_docs" in options, options
-    picked = chat.say(str(options.index("write_docs") + 1))
+    ordinal = ["eerste", "tweede", "derde", "vierde"][options.index("write_docs")]
+    picked = chat.say(f"de {ordinal}")
     assert picked.intent == "write_docs"
     assert picked.kind in ("question", "started")
 

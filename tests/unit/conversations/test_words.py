@@ -66,3 +66,18 @@ def test_correction(text: str, rest: str | None) -> None:
 )
 def test_refers_back(text: str, expected: bool) -> None:
     assert words.refers_back(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("2", 2),
+        ("the second one", 2),
+        ("de tweede", 2),
+        ("eerste graag", 1),
+        ("none", None),
+        ("review PR 2", None),
+    ],
+)
+def test_ordinal(text: str, position: int | None) -> None:
+    assert words.ordinal(text) == position
