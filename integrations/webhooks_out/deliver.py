@@ -24,7 +24,7 @@ from integrations.observability.logging import get_logger
 from integrations.observability.metrics import WEBHOOK_DELIVERY_ATTEMPTS
 from integrations.settings import Settings
 from integrations.webhooks_out.backoff import next_attempt
-from integrations.webhooks_out.crypto import decrypt_secret
+from integrations.webhooks_out.crypto import SecretUnreadableError, decrypt_secret
 from integrations.webhooks_out.events import envelope
 from integrations.webhooks_out.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
 
@@ -121,8 +121,18 @@ def _lease(
                 delivery.status = "skipped"
                 report.skipped += 1
                 continue
+            try:
+                request = _request(settings, delivery, endpoint, event, now)
+            except SecretUnreadableError:
+                # BMAD_SECRET_KEY changed or the row is corrupt: this delivery cannot be
+                # signed, but it must not stop everyone else's.
+                log.error("webhook_secret_unreadable", endpoint_id=endpoint.id)
+                delivery.status = "failed"
+                delivery.next_attempt_at = None
+                report.failed += 1
+                continue
             delivery.next_attempt_at = lease_until
-            out.append(_request(settings, delivery, endpoint, event, now))
+            out.append(request)
     return out
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from agents.workflows.service import WorkflowService
@@ -29,6 +31,16 @@ from tests.unit.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+
+# The worker drains every tenant of the shared test database, so all tests here encrypt
+# endpoint secrets under one key (as one deployment does).
+SECRET_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def service_settings(service_settings: Settings) -> Settings:
+    return service_settings.model_copy(update={"secret_key": SecretStr(SECRET_KEY)})
 
 
 @pytest.fixture
@@ -228,3 +240,21 @@ def test_endpoint_validation(service_settings: Settings, tenant: str) -> None:
             tenant_session(service_settings.database_url, tenant) as session,
         ):
             add_endpoint(session, service_settings, tenant, url, events)
+
+
+def test_an_unreadable_secret_does_not_block_other_deliveries(
+    service_settings: Settings, tenant: str, tenant_id: str
+) -> None:
+    other_key = service_settings.model_copy(
+        update={"secret_key": SecretStr(Fernet.generate_key().decode())}
+    )
+    stale = make_tenant(service_settings.database_url, tenant_id + "k")
+    with Receiver([200]) as rx, Receiver([200]) as lost:
+        _endpoint(other_key, stale, lost.url, ["run.failed"])  # under a key we no longer have
+        _endpoint(service_settings, tenant, rx.url, ["run.failed"])
+        _event(service_settings, stale)
+        _event(service_settings, tenant)
+        drain(service_settings, now=T0)
+        assert len(rx.requests) == 1 and lost.requests == []
+    with tenant_session(service_settings.database_url, stale) as session:
+        assert session.scalars(select(WebhookDelivery.status)).one() == "failed"
