@@ -53,17 +53,18 @@ def configure_celery(settings: Settings) -> Celery:
         },
     )
     celery_app.autodiscover_tasks(["agents"], related_name="tasks", force=True)
+    global _configured_for
+    # Workers configured at start-up need no reconfiguration when a task sends the next one.
+    _configured_for = (settings.queue, settings.redis_url, settings.celery_queue)
     return celery_app
 
 
 def ensure_configured(settings: Settings) -> Celery:
     """Configure once per process (producers call this before sending a task)."""
-    global _configured_for
     wanted = (settings.queue, settings.redis_url, settings.celery_queue)
     with _configure_lock:
         if _configured_for != wanted:
             configure_celery(settings)
-            _configured_for = wanted
     return celery_app
 
 
