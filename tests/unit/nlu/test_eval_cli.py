@@ -161,3 +161,15 @@ def test_eval_with_llm_uses_the_router(
     assert server.calls == 2
     assert report["llm"] is True and report["llm_tokens"] > 0
     assert report["in_scope_accuracy"] == 0.5  # the router's (scripted) mistake counts
+
+
+def test_train_and_parse(env: Path, nlu_classifier: IntentClassifier) -> None:
+    path = model_path(Settings(_env_file=None, data_dir=str(env / "data")))
+    save(nlu_classifier, path)
+    result = runner.invoke(app, ["nlu", "train"])
+    assert result.exit_code == 0 and str(path) in result.output
+    result = runner.invoke(app, ["nlu", "parse", "zet checkout op productie"])
+    assert result.exit_code == 0, result.output
+    parsed = last_json(result.output)
+    assert parsed["intent"] == "deploy"
+    assert parsed["slots"] == {"service": "checkout", "environment": "production"}
