@@ -41,13 +41,3 @@ def nlu_settings(tmp_path: Path) -> Settings:
 def fake_openai() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
-
-
-def llm_settings(tmp_path: Path, server: FakeOpenAI, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "data_dir": str(tmp_path / "data"),
-        "openai_base_url": server.base_url,
-        "llm_timeout_seconds": 2.0,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from conversations.nlu.cascade import IntentCascade, get_cascade
 from conversations.nlu.classifier import IntentClassifier
 from integrations.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI, error_reply, structured_reply, text_reply
-from tests.unit.nlu.conftest import llm_settings
+from tests.unit.nlu.helpers import llm_settings
 
 
 def route(intent: str, confidence: float = 0.9, **slots: str) -> dict[str, object]:
