@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.db.models import Role, Tenant, User
@@ -13,12 +14,16 @@ class UnknownTenantError(LookupError):
 
 
 def create_tenant(session: Session, tenant_id: str, name: str, plan: str = "free") -> Tenant:
+    """Get or create; safe when two processes create the same tenant at once."""
     tenant = session.get(Tenant, tenant_id)
-    if tenant is None:
-        tenant = Tenant(id=tenant_id, name=name, plan=plan)
-        session.add(tenant)
-        session.flush()
-    return tenant
+    if tenant is not None:
+        return tenant
+    try:
+        with session.begin_nested():  # a SAVEPOINT: losing the race keeps the outer work
+            session.add(Tenant(id=tenant_id, name=name, plan=plan))
+    except IntegrityError:
+        pass
+    return get_tenant(session, tenant_id)
 
 
 def get_tenant(session: Session, tenant_id: str) -> Tenant:
@@ -46,17 +51,25 @@ def ensure_user(
     email: str | None = None,
     role: Role = Role.member,
 ) -> User:
+    """Get or create; safe when two turns of a new user arrive at once."""
     user = find_user(session, external_id)
-    if user is None:
-        user = User(
-            tenant_id=tenant_id,
-            external_id=external_id,
-            display_name=display_name or external_id,
-            email=email,
-            role=role,
-        )
-        session.add(user)
-        session.flush()
+    if user is not None:
+        return user
+    try:
+        with session.begin_nested():
+            session.add(
+                User(
+                    tenant_id=tenant_id,
+                    external_id=external_id,
+                    display_name=display_name or external_id,
+                    email=email,
+                    role=role,
+                )
+            )
+    except IntegrityError:
+        pass
+    user = find_user(session, external_id)
+    assert user is not None  # either we inserted it or the winner of the race did
     return user
 
 

@@ -48,3 +48,22 @@ def test_set_role(db_url: str, tenant_id: str) -> None:
     with tenant_session(db_url, tenant_id) as s:
         assert role_of(s, "U2") is Role.admin
         assert Role.admin.at_least(Role.member) and not Role.member.at_least(Role.admin)
+
+
+def test_concurrent_creation_of_one_tenant_and_user(pg_url: str, tenant_id: str) -> None:
+    """Two first messages of a new workspace at once: both succeed, one row each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from integrations.db.session import admin_session
+    from integrations.db.tenants import create_tenant
+
+    def first_message(_: int) -> str:
+        with admin_session(pg_url) as s:
+            create_tenant(s, tenant_id, "race")
+        with tenant_session(pg_url, tenant_id) as s:
+            return ensure_user(s, tenant_id, "U-race").external_id
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(first_message, range(16))) == ["U-race"] * 16
+    with tenant_session(pg_url, tenant_id) as s:
+        assert len(s.scalars(select(User)).all()) == 1
