@@ -8,12 +8,14 @@ token use is read from a response in one way whatever shape the caller holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from integrations.settings import Settings
+
+if TYPE_CHECKING:  # langchain is imported only when a model is actually built
+    from langchain_openai import ChatOpenAI
 
 # Local servers (Ollama, vLLM) ignore the key but the openai client insists on one.
 PLACEHOLDER_API_KEY = "not-needed"
@@ -49,6 +51,8 @@ def chat_model(
         kwargs["base_url"] = settings.openai_base_url
     if temperature is not None:
         kwargs["temperature"] = temperature
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(**kwargs)
 
 

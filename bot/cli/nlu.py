@@ -13,10 +13,6 @@ from typing import Any
 import typer
 
 from bot.cli.context import cli_settings, fail, print_json
-from conversations.nlu.cascade import IntentCascade
-from conversations.nlu.clinc import ClincDataError, run_clinc
-from conversations.nlu.evaluate import EvalDataError, EvalRow, evaluate, load_jsonl
-from conversations.nlu.training import load_or_train, model_path
 from integrations.settings import Settings
 
 nlu_app = typer.Typer(help="Evaluate and try the intent layer.", no_args_is_help=True)
@@ -53,6 +49,12 @@ def _print_summary(report: dict[str, Any]) -> None:
 
 
 def _eval_chatops(settings: Settings, data: Path, use_llm: bool) -> dict[str, Any]:
+    # The intent layer (scikit-learn, langchain) is imported by the commands that use it,
+    # so `bmad --help` and the other commands start fast.
+    from conversations.nlu.cascade import IntentCascade
+    from conversations.nlu.evaluate import EvalDataError, EvalRow, evaluate, load_jsonl
+    from conversations.nlu.training import load_or_train, model_path
+
     try:
         rows = load_jsonl(data)
     except (OSError, EvalDataError) as err:
@@ -96,6 +98,8 @@ def eval_(
     """Measure in-scope accuracy, out-of-scope recall/precision, latency."""
     if (data is None) == (clinc150 is None):
         raise fail("give exactly one of --data FILE.jsonl or --clinc150 PATH", 2)
+    from conversations.nlu.clinc import ClincDataError, run_clinc
+
     settings = cli_settings()
     if clinc150 is not None:
         if llm:
@@ -127,6 +131,8 @@ def parse(
 @nlu_app.command("train")
 def train() -> None:
     """Train the catalog model now and cache it under the data directory."""
+    from conversations.nlu.training import load_or_train, model_path
+
     settings = cli_settings()
     model = load_or_train(settings)
     typer.echo(
