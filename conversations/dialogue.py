@@ -53,6 +53,10 @@ class DialogueManager:
             answered = self._answer_pending(state, message, text)
             if answered is not None:
                 return answered
+        else:
+            redone = self._correct_last_request(state, message, text)
+            if redone is not None:
+                return redone, None
         result = self.understand(text, state.lang)
         return self._new_request(state, message, text, result), result
 
@@ -141,6 +145,21 @@ class DialogueManager:
             state.active_intent, state.slots, state.pending = saved
         return outcome
 
+    def _correct_last_request(self, state: State, message: Message, text: str) -> Outcome | None:
+        """ "No, I meant acceptance" right after a request was carried out: do that request
+        again with the corrected value (confirming first where the intent requires it).
+        The earlier run is left alone; the reply names the new run."""
+        rest = words.correction_rest(text)
+        spec = self.catalog.get(state.last_intent or "")
+        if rest is None or spec is None or state.last_intent is None:
+            return None
+        state.active_intent, state.slots = state.last_intent, dict(state.last_slots)
+        probe = Pending(kind="confirm", intent=state.last_intent)
+        if not self._correct(state, spec, rest, probe):
+            state.clear_request()
+            return None
+        return self._advance(state, message, state.last_intent, spec)
+
     def _correct(self, state: State, spec: Intent, rest: str, pending: Pending) -> bool:
         """Apply "no, I meant X": X replaces the value of the slot it fits."""
         found = self._slots_from(rest, pending.intent, spec)
@@ -224,6 +243,7 @@ class DialogueManager:
             outcome = Outcome("answer", render("forgotten", state.lang), intent, forget=True)
         else:
             outcome = self.actor.start(state, message.user_id, intent, spec)
+            state.last_intent, state.last_slots = intent, dict(state.slots)
         state.set_context({k: v for k, v in state.slots.items() if k != "run_id"})
         state.clear_request()
         return outcome

@@ -60,6 +60,9 @@ class ConversationState(BaseModel):
     # Last value seen per slot name (service, environment, feature...), for "deploy it".
     context: dict[str, str] = Field(default_factory=dict)
     last_run_ids: list[int] = Field(default_factory=list)
+    # The last request acted on, so "no, I meant staging" after it can redo it corrected.
+    last_intent: str | None = None
+    last_slots: dict[str, str] = Field(default_factory=dict)
     history: list[Turn] = Field(default_factory=list)
     turn_count: int = 0
     updated_at: datetime = Field(default_factory=_now)
@@ -99,6 +102,7 @@ class ConversationState(BaseModel):
         if len(data.encode()) > MAX_DOCUMENT_BYTES:
             # Still too big (values full of characters JSON escapes): clip them harder.
             self.slots = {k: clip(v, MAX_CONTEXT_TEXT) for k, v in self.slots.items()}
+            self.last_slots = {k: clip(v, MAX_CONTEXT_TEXT) for k, v in self.last_slots.items()}
             self.context = {k: clip(v, MAX_CONTEXT_TEXT // 4) for k, v in self.context.items()}
             data = self.model_dump_json()
         return data

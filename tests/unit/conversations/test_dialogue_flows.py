@@ -109,6 +109,26 @@ FLOWS: dict[str, list[Step]] = {
             inputs={"service": "checkout", "environment": "staging"},
         ),
     ],
+    "en_correction_after_the_run_started": [
+        Step("deploy checkout to staging", "started", "deploy"),
+        Step(
+            "no, I meant acceptance",
+            "started",
+            "deploy",
+            workflow="deploy",
+            inputs={"service": "checkout", "environment": "acceptance"},
+        ),
+        Step("sorry, I meant production", "confirm", "deploy", ("checkout", "production")),
+    ],
+    "nl_correction_after_the_run_started": [
+        Step("deploy checkout naar staging", "started", "deploy"),
+        Step(
+            "nee, ik bedoelde acceptatie",
+            "started",
+            "deploy",
+            inputs={"service": "checkout", "environment": "acceptance"},
+        ),
+    ],
     "en_abandon": [
         Step("write a user story", "question", "write_user_story"),
         Step("never mind", "answer", "write_user_story", ("forget it",)),
