@@ -99,14 +99,15 @@ def _run(settings: Settings, turn: SlackTurn) -> Reply | None:
 
 
 def post_reply(settings: Settings, turn: SlackTurn, reply: Reply) -> None:
-    out = outbound_for(settings, turn.team_id)
-    extra = reply_blocks(reply.text, kind=reply.kind, lang=reply.lang)[1:]
-    post_output(out, turn.channel, turn.thread_ts, reply.text, lang=reply.lang, extra_blocks=extra)
+    # Remember the thread before posting: the user may answer the moment the reply shows.
     redis_client = get_redis(settings.redis_url)
     if turn.dm:
         remember_dm_thread(redis_client, turn.team_id, turn.user_id, turn.channel, turn.thread_ts)
     else:
         mark_active(redis_client, turn.team_id, turn.channel, turn.thread_ts)
+    out = outbound_for(settings, turn.team_id)
+    extra = reply_blocks(reply.text, kind=reply.kind, lang=reply.lang)[1:]
+    post_output(out, turn.channel, turn.thread_ts, reply.text, lang=reply.lang, extra_blocks=extra)
 
 
 def _post_failure(settings: Settings, turn: SlackTurn) -> None:
