@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot import health
+from bot import health, warmup
 from bot.api.router import build_router as build_api_router
 from bot.billing.webhooks import router as billing_router
 from bot.errors import install_error_handlers
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(warmup.router)
     app.include_router(build_webhooks_router())
     app.include_router(build_api_router())
     app.include_router(billing_router)
