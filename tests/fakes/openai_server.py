@@ -31,8 +31,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.http_server import LocalHTTPServer
 
 
 @dataclass
@@ -143,18 +145,18 @@ def _stream_chunks(completion: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield {**base, "choices": [], "usage": completion["usage"]}
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalHTTPServer):
     """Threaded HTTP server on a free local port; use as a context manager."""
 
+    poll_interval = 0.05
+
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
+        super().__init__(host)
         self.queue: deque[FakeReply] = deque()
         self.responder: Responder | None = None
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- scripting -----------------------------------------------------------------------
     def push(self, *replies: FakeReply) -> None:
@@ -176,11 +178,10 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         """What to give the client as `base_url` (`.../v1`)."""
-        assert self._server is not None, "server not started"
-        return f"http://{self.host}:{self._server.server_address[1]}/v1"
+        return f"{super().base_url}/v1"
 
     # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakeOpenAI:
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -252,25 +253,7 @@ class FakeOpenAI:
                 else:
                     self._send(200, completion)
 
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
 
 @contextmanager

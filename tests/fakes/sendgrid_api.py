@@ -15,11 +15,13 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.fakes.http_server import LocalHTTPServer
 
 
 class EventSigner:
@@ -42,19 +44,13 @@ class EventSigner:
         }
 
 
-class FakeSendGrid:
+class FakeSendGrid(LocalHTTPServer):
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
+        super().__init__(host)
         self.messages: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._failures: list[tuple[int, str | None]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "server not started"
-        return f"http://{self.host}:{self._server.server_address[1]}"
 
     def fail_next(self, status: int = 500, times: int = 1, to: str | None = None) -> None:
         """Fail the next `times` sends (only those to `to`, when given) with `status`."""
@@ -72,7 +68,7 @@ class FakeSendGrid:
     def recipients(self) -> list[str]:
         return [p["email"] for m in self.messages for x in m["personalizations"] for p in x["to"]]
 
-    def start(self) -> FakeSendGrid:
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,19 +114,4 @@ class FakeSendGrid:
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 self._reply(202)
 
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSendGrid:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler

@@ -32,9 +32,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.http_server import LocalHTTPServer
 
 # -- signing --------------------------------------------------------------------------------
 
@@ -84,11 +86,11 @@ class TeamIdentity:
     enterprise_id: str | None = None
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(LocalHTTPServer):
     """Threaded HTTP server on a free local port; use as a context manager."""
 
     def __init__(self, host: str = "127.0.0.1", identity: TeamIdentity | None = None) -> None:
-        self.host = host
+        super().__init__(host)
         self.identity = identity or TeamIdentity()
         self.calls: list[SlackCall] = []
         self.uploads: dict[str, bytes] = {}
@@ -99,7 +101,6 @@ class FakeSlackAPI:
         self._rate_limits: dict[tuple[str, str | None], list[int]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- scripting ------------------------------------------------------------------------
     def rate_limit(
@@ -146,11 +147,6 @@ class FakeSlackAPI:
         if channel is None:
             return True
         return channel in (call.params.get("channel"), call.params.get("channel_id"))
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "server not started"
-        return f"http://{self.host}:{self._server.server_address[1]}"
 
     @property
     def api_url(self) -> str:
@@ -246,7 +242,7 @@ class FakeSlackAPI:
         }
 
     # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> FakeSlackAPI:
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -307,19 +303,4 @@ class FakeSlackAPI:
                 fake._record(method, params, caller, 200, answer)
                 self._send(200, answer, {})
 
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSlackAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler

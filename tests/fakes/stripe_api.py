@@ -21,9 +21,11 @@ import re
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fakes.http_server import LocalHTTPServer
 
 
 def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -50,9 +52,9 @@ def _id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:24]}"
 
 
-class FakeStripe:
+class FakeStripe(LocalHTTPServer):
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
+        super().__init__(host)
         self.customers: dict[str, dict[str, Any]] = {}
         self.checkout_sessions: list[dict[str, Any]] = []
         self.portal_sessions: list[dict[str, Any]] = []
@@ -61,12 +63,6 @@ class FakeStripe:
         self._idempotent: dict[str, tuple[int, dict[str, Any]]] = {}
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "server not started"
-        return f"http://{self.host}:{self._server.server_address[1]}"
 
     def fail_next(self, status: int = 500, times: int = 1) -> None:
         with self._lock:
@@ -176,7 +172,7 @@ class FakeStripe:
         return 200, event
 
     # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakeStripe:
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -223,22 +219,7 @@ class FakeStripe:
             def do_POST(self) -> None:
                 self._serve("POST")
 
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeStripe:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
 
 def _error(status: int, message: str, code: str | None, param: str | None):  # type: ignore[no-untyped-def]

@@ -4,9 +4,8 @@ backoff on errors and the compensation step when the retries run out."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,15 +14,23 @@ from agents.workflows.service import WorkflowService
 from integrations.db.models import DeployHook
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
+from tests.fakes.http_server import LocalHTTPServer
 from tests.unit.agents.conftest import place_template
 
 
-class HookServer:
+class HookServer(LocalHTTPServer):
     """The tenant's own deploy endpoint (outside our system): answers scripted statuses."""
 
     def __init__(self, statuses: list[int]) -> None:
+        super().__init__()
         self.statuses = statuses
         self.received: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/deploy"
+
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,16 +46,13 @@ class HookServer:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/deploy"
+        return Handler
 
 
 @pytest.fixture
 def hook() -> Iterator[HookServer]:
-    server = HookServer([])
-    yield server
-    server.httpd.shutdown()
+    with HookServer([]) as server:
+        yield server
 
 
 FAST_DEPLOY = """

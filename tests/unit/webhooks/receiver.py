@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.http_server import DaemonHTTPServer, LocalHTTPServer
 
 
 @dataclass
@@ -20,17 +22,21 @@ class Received:
     body: bytes
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(DaemonHTTPServer):
     request_queue_size = 64
 
 
-class Receiver:
+class Receiver(LocalHTTPServer):
+    server_class = _Server
+
     def __init__(self, statuses: list[int], delay: float = 0.0) -> None:
+        super().__init__()
         self.statuses = list(statuses)
         self.delay = delay  # seconds before answering, like a slow receiver
         self.requests: list[Received] = []
         self._lock = threading.Lock()
+
+    def make_handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,18 +63,8 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        return Handler
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/bmad"
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.base_url}/hooks/bmad"
