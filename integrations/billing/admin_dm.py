@@ -6,15 +6,15 @@ Same outbox discipline as email: written with the change, delivered here with re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select
 
 from integrations.billing.texts import render_text
 from integrations.billing.thresholds import SLACK_DM_EVENT
 from integrations.db.models import OutboxEvent
+from integrations.db.outbox import claim_due_events, retry_or_fail
 from integrations.db.session import admin_session
 from integrations.observability.logging import get_logger
 from integrations.redis_store import get_redis
@@ -40,19 +40,7 @@ def deliver_admin_dms(settings: Settings, limit: int = 50) -> DmReport:
     report = DmReport()
     now = datetime.now(UTC)
     with admin_session(settings.database_url) as session:
-        query = (
-            select(OutboxEvent)
-            .where(
-                OutboxEvent.event_type == SLACK_DM_EVENT,
-                OutboxEvent.status == "pending",
-                or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
-            )
-            .order_by(OutboxEvent.id)
-            .limit(limit)
-        )
-        if not settings.database_url.startswith("sqlite"):
-            query = query.with_for_update(skip_locked=True)
-        for event in session.scalars(query):
+        for event in claim_due_events(session, settings.database_url, SLACK_DM_EVENT, now, limit):
             _deliver(settings, event, now, report)
     return report
 
@@ -81,12 +69,10 @@ def _deliver(settings: Settings, event: OutboxEvent, now: datetime, report: DmRe
                 done.add(user)
     except (SlackApiError, OSError) as err:
         event.payload = {**event.payload, "done": sorted(done)}
-        if event.attempts >= MAX_ATTEMPTS:
-            event.status = "failed"
-            report.failed += 1
-        else:
-            event.next_attempt_at = now + timedelta(seconds=BASE_DELAY * 2 ** (event.attempts - 1))
+        if retry_or_fail(event, now, max_attempts=MAX_ATTEMPTS, base_delay=BASE_DELAY):
             report.retrying += 1
+        else:
+            report.failed += 1
         log.warning("admin_dm_failed", tenant_id=event.tenant_id, error=type(err).__name__)
         return
     event.status = "sent"

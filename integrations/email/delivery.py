@@ -7,13 +7,13 @@ send time: an address can be suppressed after the email was queued.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from python_http_client.exceptions import HTTPError
-from sqlalchemy import or_, select
 
 from integrations.db.models import OutboxEvent
+from integrations.db.outbox import claim_due_events, retry_or_fail
 from integrations.db.session import admin_session
 from integrations.email import sender
 from integrations.email.outbox import EMAIL_EVENT
@@ -40,19 +40,7 @@ def deliver_pending_emails(settings: Settings, limit: int = 50) -> DeliveryRepor
         return report  # not configured: emails stay queued, nothing is marked failed
     now = datetime.now(UTC)
     with admin_session(settings.database_url) as session:
-        query = (
-            select(OutboxEvent)
-            .where(
-                OutboxEvent.event_type == EMAIL_EVENT,
-                OutboxEvent.status == "pending",
-                or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
-            )
-            .order_by(OutboxEvent.id)
-            .limit(limit)
-        )
-        if not settings.database_url.startswith("sqlite"):
-            query = query.with_for_update(skip_locked=True)
-        for event in session.scalars(query):
+        for event in claim_due_events(session, settings.database_url, EMAIL_EVENT, now, limit):
             if is_suppressed(session, event.payload.get("to", "")):
                 event.status = "suppressed"
                 report.suppressed += 1
@@ -70,14 +58,15 @@ def _attempt(settings: Settings, event: OutboxEvent, now: datetime, report: Deli
     except (HTTPError, OSError, sender.EmailNotConfigured) as err:
         status = getattr(err, "status_code", None)
         permanent = isinstance(status, int) and 400 <= status < 500 and status != 429
-        if permanent or event.attempts >= MAX_ATTEMPTS:
-            event.status = "failed"
-            report.failed += 1
-            EMAILS_SENT.labels(template, "failed").inc()
-        else:
-            event.next_attempt_at = now + timedelta(seconds=BASE_DELAY * 2 ** (event.attempts - 1))
+        retrying = retry_or_fail(
+            event, now, max_attempts=MAX_ATTEMPTS, base_delay=BASE_DELAY, permanent=permanent
+        )
+        if retrying:
             report.retrying += 1
             EMAILS_SENT.labels(template, "retry").inc()
+        else:
+            report.failed += 1
+            EMAILS_SENT.labels(template, "failed").inc()
         log.warning(
             "email_send_failed",
             outbox_id=event.id,
