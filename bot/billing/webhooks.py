@@ -7,15 +7,14 @@ Missing secrets mean the endpoint refuses (503), never "accept all". Bad signatu
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import stripe
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from bot.errors import error_body
+from bot.pollers import embedded_poller_lifespan
 from integrations.billing.customers import checkout_url
 from integrations.billing.links import verify_upgrade_link
 from integrations.billing.poller import NotificationPoller
@@ -29,22 +28,8 @@ from integrations.settings import Settings
 log = get_logger(__name__)
 
 
-@asynccontextmanager
-async def _delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Embedded mode has no beat: deliver emails and admin DMs from a thread here."""
-    settings = app.state.settings
-    poller = None
-    if settings.queue == "eager" and settings.webhook_poll_seconds > 0:
-        poller = NotificationPoller(settings)
-        poller.start()
-    try:
-        yield
-    finally:
-        if poller is not None:
-            poller.stop()
-
-
-router = APIRouter(tags=["billing"], lifespan=_delivery_lifespan)
+# Embedded mode has no beat: deliver emails and admin DMs from a thread here.
+router = APIRouter(tags=["billing"], lifespan=embedded_poller_lifespan(NotificationPoller))
 
 
 def _settings(request: Request) -> Settings:
