@@ -10,11 +10,12 @@ expire the run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from agents.workflows.dispatch import dispatch
 from agents.workflows.engine import (
@@ -66,19 +67,20 @@ def _record_depth(settings: Settings) -> None:
         WORKFLOW_STEPS_BY_STATUS.labels(status).set(counts.get(status, 0))
 
 
+def _steps_of_active_runs(
+    session: Session, status: str, overdue: ColumnElement[bool]
+) -> Sequence[Row[tuple[str, int, int, int]]]:
+    """(tenant, run, step, attempt) of the `status` steps of active runs that are `overdue`."""
+    return session.execute(
+        select(WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id, WorkflowStep.attempt)
+        .join(WorkflowRun, WorkflowRun.id == WorkflowStep.run_id)
+        .where(WorkflowStep.status == status, overdue, WorkflowRun.status.in_(RUN_ACTIVE))
+    ).all()
+
+
 def _requeue_lost_workers(settings: Settings, at: datetime) -> int:
     with admin_session(settings.database_url) as session:
-        rows = session.execute(
-            select(
-                WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id, WorkflowStep.attempt
-            )
-            .join(WorkflowRun, WorkflowRun.id == WorkflowStep.run_id)
-            .where(
-                WorkflowStep.status == "running",
-                WorkflowStep.lease_until < at,
-                WorkflowRun.status.in_(RUN_ACTIVE),
-            )
-        ).all()
+        rows = _steps_of_active_runs(session, "running", WorkflowStep.lease_until < at)
     return sum(_isolated(_requeue_one, settings, t, r, s, a, at) for t, r, s, a in rows)
 
 
@@ -122,17 +124,7 @@ def _redispatch_stale_queued(settings: Settings, at: datetime) -> int:
     """Queued long ago but never claimed: the message was lost (e.g. embedded restart)."""
     cutoff = at - timedelta(seconds=STALE_QUEUED_SECONDS)
     with admin_session(settings.database_url) as session:
-        rows = session.execute(
-            select(
-                WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id, WorkflowStep.attempt
-            )
-            .join(WorkflowRun, WorkflowRun.id == WorkflowStep.run_id)
-            .where(
-                WorkflowStep.status == "queued",
-                WorkflowStep.queued_at < cutoff,
-                WorkflowRun.status.in_(RUN_ACTIVE),
-            )
-        ).all()
+        rows = _steps_of_active_runs(session, "queued", WorkflowStep.queued_at < cutoff)
         timeouts = {}
         for _tenant, run_id, step_id, _attempt in rows:
             run = session.get(WorkflowRun, run_id)
