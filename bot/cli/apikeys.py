@@ -5,20 +5,10 @@ from __future__ import annotations
 import typer
 
 from bot.api.keys import create_api_key, list_api_keys, revoke_api_key
-from bot.cli.context import cli_settings, fail, print_json
-from integrations.db.session import admin_session, tenant_session
-from integrations.db.tenants import UnknownTenantError, get_tenant
-from integrations.settings import Settings
+from bot.cli.context import cli_settings, fail, print_json, require_tenant
+from integrations.db.session import tenant_session
 
 apikeys_app = typer.Typer(help="Manage REST API keys (Authorization: Bearer ...).")
-
-
-def _known_tenant(settings: Settings, tenant: str) -> None:
-    try:
-        with admin_session(settings.database_url) as session:
-            get_tenant(session, tenant)
-    except UnknownTenantError as err:
-        raise fail(f"unknown tenant: {tenant}", 2) from err
 
 
 @apikeys_app.command("create")
@@ -31,7 +21,7 @@ def create(
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
     settings = cli_settings()
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
         key, plain = create_api_key(session, tenant, name=name, user_id=user)
         prefix = key.prefix
@@ -46,7 +36,7 @@ def list_(
 ) -> None:
     """List a tenant's keys (prefixes only)."""
     settings = cli_settings()
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
         rows = [
             {
@@ -74,7 +64,7 @@ def revoke(
 ) -> None:
     """Revoke a key: requests with it get 401 from now on."""
     settings = cli_settings()
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
         found = revoke_api_key(session, prefix)
     if not found:

@@ -7,6 +7,8 @@ from typing import Any
 
 import typer
 
+from integrations.db.session import admin_session
+from integrations.db.tenants import UnknownTenantError, get_tenant
 from integrations.observability.logging import configure_logging
 from integrations.settings import ConfigurationError, Settings, get_settings
 
@@ -28,3 +30,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, default=str, indent=None))
+
+
+def require_tenant(settings: Settings, tenant: str) -> None:
+    """Exit 2 with "unknown tenant" before a command works on a tenant that does not exist."""
+    try:
+        with admin_session(settings.database_url) as session:
+            get_tenant(session, tenant)
+    except UnknownTenantError as err:
+        raise fail(f"unknown tenant: {tenant}", 2) from err

@@ -8,13 +8,11 @@ from datetime import UTC, datetime
 import typer
 from sqlalchemy import select
 
-from bot.cli.context import cli_settings, fail, print_json
+from bot.cli.context import cli_settings, fail, print_json, require_tenant
 from bot.webhooks.config import MIN_SECRET_LENGTH, SOURCES, configure_source, list_sources
 from bot.webhooks.starts import UnknownAction, workflow_for
 from integrations.db.models import WebhookAttempt, WebhookDelivery
-from integrations.db.session import admin_session, tenant_session
-from integrations.db.tenants import UnknownTenantError, get_tenant
-from integrations.settings import Settings
+from integrations.db.session import tenant_session
 from integrations.webhooks_out.crypto import new_secret
 from integrations.webhooks_out.endpoints import (
     EndpointError,
@@ -29,14 +27,6 @@ from integrations.webhooks_out.worker import drain
 
 webhooks_app = typer.Typer(help="Configure inbound webhooks and outbound endpoints.")
 TENANT = typer.Option(..., "--tenant", help="tenant id")
-
-
-def _known_tenant(settings: Settings, tenant: str) -> None:
-    try:
-        with admin_session(settings.database_url) as session:
-            get_tenant(session, tenant)
-    except UnknownTenantError as err:
-        raise fail(f"unknown tenant: {tenant}", 2) from err
 
 
 def _actions(pairs: list[str]) -> dict[str, str]:
@@ -73,7 +63,7 @@ def configure(
     settings = cli_settings()
     if source not in SOURCES:
         raise fail(f"source must be one of: {', '.join(SOURCES)}", 2)
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     if generate_secret and source == "alertmanager":
         raise fail("alertmanager authenticates with a bearer token: use --generate-token", 2)
     if generate_token and source != "alertmanager":
@@ -106,7 +96,7 @@ def configure(
 def show(tenant: str = TENANT) -> None:
     """The tenant's inbound sources (never their secrets)."""
     settings = cli_settings()
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
         rows = [
             {
@@ -133,7 +123,7 @@ def endpoint_add(
 ) -> None:
     """Register an outbound endpoint; prints its signing secret once."""
     settings = cli_settings()
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     try:
         with tenant_session(settings.database_url, tenant) as session:
             endpoint, secret = add_endpoint(session, settings, tenant, url, event, description)
@@ -148,7 +138,7 @@ def endpoint_add(
 def endpoints(tenant: str = TENANT) -> None:
     """List outbound endpoints with their state and failure streak."""
     settings = cli_settings()
-    _known_tenant(settings, tenant)
+    require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
         rows = [
             {
