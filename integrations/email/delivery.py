@@ -55,6 +55,14 @@ def _attempt(settings: Settings, event: OutboxEvent, now: datetime, report: Deli
     event.attempts += 1
     try:
         sender.send(settings, event.payload, event.id)
+    except (KeyError, TypeError, ValueError) as err:
+        # A malformed row can never be sent: fail it alone instead of rolling back the pass
+        # (which would block every email queued behind it).
+        event.status = "failed"
+        report.failed += 1
+        EMAILS_SENT.labels(template, "failed").inc()
+        log.error("email_payload_invalid", outbox_id=event.id, error=type(err).__name__)
+        return
     except (HTTPError, OSError, sender.EmailNotConfigured) as err:
         status = getattr(err, "status_code", None)
         permanent = isinstance(status, int) and 400 <= status < 500 and status != 429

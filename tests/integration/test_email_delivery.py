@@ -109,3 +109,20 @@ def test_a_refused_email_is_not_retried(service_settings, tenant_id, sendgrid): 
     sendgrid.fail_next(400, to="ops@example.com")
     deliver_pending_emails(settings)
     assert _status(settings, tenant_id, event_id).status == "failed"
+
+
+def test_a_malformed_event_fails_alone(service_settings, tenant_id, sendgrid):  # type: ignore[no-untyped-def]
+    """A queued row without a recipient must not block the emails queued after it."""
+    from integrations.db.events import enqueue_event
+    from integrations.email.outbox import EMAIL_EVENT
+
+    settings = _settings(service_settings, sendgrid)
+    make_tenant(settings.database_url, tenant_id)
+    with tenant_session(settings.database_url, tenant_id) as session:
+        broken = enqueue_event(session, tenant_id, EMAIL_EVENT, {"template": "approval_request"})
+        session.flush()
+        broken_id = broken.id
+    good_id = _queue(settings, tenant_id, "ops@example.com")
+    deliver_pending_emails(settings)
+    assert _status(settings, tenant_id, broken_id).status == "failed"
+    assert _status(settings, tenant_id, good_id).status == "sent"
