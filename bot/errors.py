@@ -21,8 +21,11 @@ def error_body(status: int, code: str, message: str, **extra: object) -> JSONRes
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = exc.detail if isinstance(exc.detail, str) else "http_error"
-        response = error_body(exc.status_code, _slug(code), str(exc.detail))
+        if isinstance(exc.detail, dict):  # raised by our code: {"code": ..., "message": ...}
+            code, message = str(exc.detail["code"]), str(exc.detail["message"])
+        else:
+            code, message = _slug(str(exc.detail)), str(exc.detail)
+        response = error_body(exc.status_code, code, message)
         response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on a 401
         return response
 

@@ -23,7 +23,12 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 class Unauthorized(HTTPException):
     def __init__(self) -> None:
         super().__init__(
-            status_code=401, detail="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+            status_code=401,
+            detail={
+                "code": "unauthorized",
+                "message": "a valid API key is required: Authorization: Bearer <key>",
+            },
+            headers={"WWW-Authenticate": "Bearer"},
         )
 
 
