@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from integrations.slack.defuse import defuse, defuse_text
 from integrations.slack.pacing import ChannelPacer
 
 # Slack renders a section text up to 3,000 characters; longer outputs go into a file.
@@ -34,14 +35,16 @@ class SlackOutbound:
         """chat.postMessage after this channel's pace slot; returns the message ts."""
         self.pacer.wait_turn(self.team_id, channel)
         response = self.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+            channel=channel, text=defuse_text(text), blocks=defuse(blocks), thread_ts=thread_ts
         )
         return str(response["ts"])
 
     def update(
         self, channel: str, ts: str, text: str, *, blocks: list[dict[str, Any]] | None = None
     ) -> None:
-        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
+        self.client.chat_update(
+            channel=channel, ts=ts, text=defuse_text(text), blocks=defuse(blocks or [])
+        )
 
     def ephemeral(
         self,
@@ -53,11 +56,15 @@ class SlackOutbound:
         thread_ts: str | None = None,
     ) -> None:
         self.client.chat_postEphemeral(
-            channel=channel, user=user, text=text, blocks=blocks, thread_ts=thread_ts
+            channel=channel,
+            user=user,
+            text=defuse_text(text),
+            blocks=defuse(blocks),
+            thread_ts=thread_ts,
         )
 
     def publish_home(self, user: str, view: dict[str, Any]) -> None:
-        self.client.views_publish(user_id=user, view=view)
+        self.client.views_publish(user_id=user, view=defuse(view))
 
     def upload_text(
         self,
@@ -72,7 +79,7 @@ class SlackOutbound:
         self.pacer.wait_turn(self.team_id, channel)
         self.client.files_upload_v2(
             channel=channel,
-            content=content,
+            content=defuse_text(content),
             filename=filename,
             title=title,
             thread_ts=thread_ts,

@@ -56,3 +56,13 @@ def test_short_output_is_inline_block_kit(slack: FakeSlackAPI) -> None:
     assert message.params["blocks"][0]["text"]["text"] == "done"
     assert message.params["blocks"][-1]["elements"][0]["text"] == "QA · plan · 42 tokens"
     assert slack.calls_to("files.completeUploadExternal") == []
+
+
+def test_user_text_cannot_make_the_bot_broadcast(slack: FakeSlackAPI) -> None:
+    quoted = "<@U1> asked: deploy <!channel> and <!here|@here> <!subteam^S1|@ops> <@U2>"
+    post_output(_outbound(slack), "C3", "1.1", quoted, lang="en")
+    (message,) = slack.calls_to("chat.postMessage")
+    sent = str(message.params["text"]) + str(message.params["blocks"])
+    assert "<!" not in sent
+    assert "@channel" in sent and "@here" in sent and "@ops" in sent
+    assert "<@U1>" in sent and "<@U2>" in sent  # naming a person is not a broadcast
