@@ -243,6 +243,9 @@ def main() -> None:
                 REDIS_URL,
                 BMAD_QUEUE="celery",
                 BMAD_CELERY_QUEUE=queue,
+                # Thousands of events from one user: measure ingest, not the rate limiter.
+                BMAD_RATE_LIMIT_USER_PER_MINUTE="0",
+                BMAD_RATE_LIMIT_TENANT_PER_MINUTE="0",
             )
             serve = ServeProcess(env, workdir)
             try:

@@ -60,8 +60,13 @@ def main() -> None:
     configure_logging("ERROR")
     redis_url = os.environ.get("BMAD_REDIS_URL", "redis://127.0.0.1:6379/0")
     with tempfile.TemporaryDirectory() as tmp:
+        # One user sends every turn: rate limits off, this measures the pipeline itself.
         settings = Settings(
-            database_url=f"sqlite:///{tmp}/bench.db", redis_url=redis_url, _env_file=None
+            database_url=f"sqlite:///{tmp}/bench.db",
+            redis_url=redis_url,
+            rate_limit_user_per_minute=0,
+            rate_limit_tenant_per_minute=0,
+            _env_file=None,
         )
         upgrade(settings.database_url)
         pipeline = TurnPipeline(settings)

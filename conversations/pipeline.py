@@ -1,8 +1,9 @@
 """The turn pipeline: every channel's message goes through `TurnPipeline.handle`.
 
-dedupe (event id, SET NX) -> per-conversation lock -> load state -> NLU -> dialogue ->
-act -> save state (version-checked) -> reply. Failures become short replies from
-templates; the log line carries the conversation id, the user never sees a traceback.
+dedupe (event id, SET NX) -> rate limits (user, tenant) -> per-conversation lock ->
+load state -> NLU -> dialogue -> act -> save state (version-checked) -> reply. Failures
+become short replies from templates; the log line carries the conversation id, the user
+never sees a traceback.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ from conversations.reply import Reply
 from conversations.state import ConversationState
 from conversations.store import StateConflict, StateStore
 from integrations.observability.logging import bound_context, get_logger
-from integrations.observability.metrics import NLU_CONFIDENCE, TURN_LATENCY, TURNS
+from integrations.observability.metrics import (
+    NLU_CONFIDENCE,
+    RATE_LIMITED,
+    TURN_LATENCY,
+    TURNS,
+)
+from integrations.rate_limit import Limited, TurnRateLimiter
 from integrations.redis_store import get_redis
 from integrations.settings import Settings
 
@@ -47,6 +54,9 @@ class TurnPipeline:
         self.settings = settings
         self.redis = get_redis(settings.redis_url)
         self.store = StateStore(self.redis, settings.conversation_ttl)
+        self.rate_limiter = TurnRateLimiter(
+            self.redis, settings.rate_limit_user_per_minute, settings.rate_limit_tenant_per_minute
+        )
         self.catalog = load_catalog()
         self.workflows = WorkflowService(settings)
         self.actor = Actor(settings, self.catalog, self.workflows)
@@ -79,6 +89,9 @@ class TurnPipeline:
             if not claimed:
                 log.info("turn_duplicate", event_id=message.event_id)
                 return self._reply(message, Outcome("duplicate", ""), "en"), None
+            limited = self.rate_limiter.hit(message.tenant_id, message.user_id)
+            if limited is not None:
+                return self._rate_limited(message, limited), None
             lock = conversation_lock(self.redis, message.tenant_id, message.conversation_key)
             if not lock.acquire():
                 raise LockError("timed out waiting for the conversation lock")
@@ -161,9 +174,19 @@ class TurnPipeline:
             conversation_key=message.conversation_key,
         )
 
-    def _failure(self, message: Message, template: str) -> Reply:
+    def _failure(self, message: Message, template: str, **facts: object) -> Reply:
         lang = _guess_lang(message.text)
-        return self._reply(message, Outcome("error", render(template, lang)), lang)
+        return self._reply(message, Outcome("error", render(template, lang, **facts)), lang)
+
+    def _rate_limited(self, message: Message, limited: Limited) -> Reply:
+        """Refuse the turn before it touches the conversation; the event id is released so
+        the same message, sent again after `retry_after`, is handled."""
+        log.info("turn_rate_limited", scope=limited.scope, retry_after=limited.retry_after)
+        RATE_LIMITED.labels(limited.scope).inc()
+        self._release(message, True)
+        reply = self._failure(message, "rate_limited", seconds=limited.retry_after)
+        reply.retry_after = limited.retry_after
+        return reply
 
     def _release(self, message: Message, claimed: bool) -> None:
         """Let a retry of a failed turn be answered."""

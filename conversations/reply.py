@@ -25,3 +25,5 @@ class Reply(BaseModel):
     confidence: float | None = None
     run_ids: list[int] = Field(default_factory=list)
     conversation_key: str = ""
+    # Set when the turn was refused by a rate limit: seconds until the budget refills.
+    retry_after: int | None = None

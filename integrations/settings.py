@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     webhook_delivery_timeout: float = Field(10.0, gt=0, description="seconds per attempt")
     webhook_poll_seconds: float = Field(2.0, ge=0, description="eager outbox poller; 0 = off")
 
+    # Turn rate limits (integrations.rate_limit), shared through Redis; 0 = no limit.
+    rate_limit_user_per_minute: int = Field(60, ge=0, description="turns per user per minute")
+    rate_limit_tenant_per_minute: int = Field(1200, ge=0, description="turns per tenant per minute")
+
     @model_validator(mode="after")
     def _check_combinations(self) -> Settings:
         if self.queue == "celery" and not self.redis_url:

@@ -20,7 +20,11 @@ router = APIRouter(tags=["messages"])
 @router.post(
     "/messages",
     response_model=MessageOut,
-    responses={**ERRORS, 403: {"model": ErrorOut, "description": "key bound to another user"}},
+    responses={
+        **ERRORS,
+        403: {"model": ErrorOut, "description": "key bound to another user"},
+        429: {"model": ErrorOut, "description": "rate limited; see the Retry-After header"},
+    },
 )
 def post_message(
     body: MessageIn,
@@ -51,6 +55,10 @@ def post_message(
     )
     with bound_context(conversation_id=key, tenant_id=principal.tenant_id):
         reply = get_pipeline(settings).handle(message)
+    if reply.retry_after is not None:
+        response = error_body(429, "rate_limited", reply.text, retry_after=reply.retry_after)
+        response.headers["Retry-After"] = str(reply.retry_after)
+        return response
     return MessageOut(
         kind=reply.kind,
         text=reply.text,

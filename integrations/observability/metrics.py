@@ -78,3 +78,6 @@ NLU_LOCAL_SECONDS = Histogram(
     "Embedded intent classifier latency per message",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1),
 )
+RATE_LIMITED = Counter(
+    "bmad_rate_limited_total", "Turns refused by a rate limit (user or tenant)", ["scope"]
+)
