@@ -261,14 +261,11 @@ def claim_step(
     session: Session, tenant_id: str, step_id: int, attempt: int
 ) -> tuple[WorkflowRun, WorkflowStep] | None:
     """Mark this attempt running; None when it is not ours to run (stale or duplicate)."""
-    step = session.get(WorkflowStep, step_id)
-    if step is None:
+    found = _locked_step(session, tenant_id, step_id)
+    if found is None:
         return None
-    run = lock_run(session, tenant_id, step.run_id)
-    if run is None or run.status not in RUN_ACTIVE:
-        return None
-    session.refresh(step)
-    if step.status != "queued" or step.attempt != attempt:
+    run, step = found
+    if run.status not in RUN_ACTIVE or step.status != "queued" or step.attempt != attempt:
         return None
     spec = spec_of(run, step)
     step.status = "running"
@@ -369,9 +366,10 @@ def _compensate(
     return advance(session, run)
 
 
-def _running(
-    session: Session, tenant_id: str, step_id: int, attempt: int
+def _locked_step(
+    session: Session, tenant_id: str, step_id: int
 ) -> tuple[WorkflowRun, WorkflowStep] | None:
+    """The step and its run, with the run row locked and the step re-read under the lock."""
     step = session.get(WorkflowStep, step_id)
     if step is None:
         return None
@@ -379,6 +377,16 @@ def _running(
     if run is None:
         return None
     session.refresh(step)
+    return run, step
+
+
+def _running(
+    session: Session, tenant_id: str, step_id: int, attempt: int
+) -> tuple[WorkflowRun, WorkflowStep] | None:
+    found = _locked_step(session, tenant_id, step_id)
+    if found is None:
+        return None
+    run, step = found
     if step.status != "running" or step.attempt != attempt:
         append_event(
             session,
