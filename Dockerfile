@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends build-essential
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
+# Runtime pins only: test and lint tools live in requirements-dev.lock, not in the image.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 COPY pyproject.toml README.md ./
@@ -26,6 +27,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     BMAD_DATA_DIR=/home/bmad/data
 USER bmad
 WORKDIR /home/bmad
-EXPOSE 8000
+EXPOSE 8000 9101
+# The web process's check; worker and beat override it (docker-compose.yml, deploy/k8s).
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status==200 else 1)"
 CMD ["bmad", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -3,26 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install run test test-fast chat lint format migrate clean
+.PHONY: install install-runtime run test test-fast chat lint format migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall whenever the pins or the project metadata change.
-$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+# Reinstall whenever the pins or the project metadata change. `make run` needs only the
+# runtime pins (requirements.lock); tests and linters add requirements-dev.lock.
+$(RUNTIME_STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
 
-migrate: install
+install-runtime: $(RUNTIME_STAMP)
+
+migrate: install-runtime
 	$(BIN)/bmad migrate
 
 run: migrate
-	$(BIN)/bmad serve --host 127.0.0.1 --port 8000
+	$(BIN)/bmad serve --host $(HOST) --port $(PORT)
 
 chat: migrate
 	$(BIN)/bmad chat
