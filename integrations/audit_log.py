@@ -6,7 +6,7 @@ Shared by `GET /api/v1/audit` and `bmad audit export`, so both show the same fie
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,7 +31,8 @@ def to_record(entry: AuditEntry) -> AuditRecord:
     return AuditRecord(
         id=entry.id,
         tenant_id=entry.tenant_id,
-        when=entry.created_at,
+        # SQLite returns naive datetimes; the API promises RFC 3339 with an offset (UTC).
+        when=entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=UTC),
         actor=entry.actor,
         action=entry.action,
         target=entry.target,
@@ -46,6 +47,7 @@ def iter_audit(
     after_id: int = 0,
     action_prefix: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
     limit: int | None = None,
 ) -> Iterator[AuditRecord]:
     """Entries in id order (the scope of `session` decides which tenants are visible)."""
@@ -54,6 +56,8 @@ def iter_audit(
         query = query.where(AuditEntry.action.startswith(action_prefix))
     if since is not None:
         query = query.where(AuditEntry.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until)
     if limit is not None:
         query = query.limit(limit)
     for entry in session.scalars(query.execution_options(yield_per=500)):

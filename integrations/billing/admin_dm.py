@@ -17,12 +17,9 @@ from integrations.db.models import OutboxEvent
 from integrations.db.outbox import claim_due_events, retry_or_fail
 from integrations.db.session import admin_session
 from integrations.observability.logging import get_logger
-from integrations.redis_store import get_redis
 from integrations.settings import Settings
-from integrations.slack.client import web_client
 from integrations.slack.installations import bot_token_for
-from integrations.slack.outbound import SlackOutbound
-from integrations.slack.pacing import ChannelPacer
+from integrations.slack.outbound import slack_outbound
 
 log = get_logger(__name__)
 MAX_ATTEMPTS = 6
@@ -57,9 +54,7 @@ def _deliver(settings: Settings, event: OutboxEvent, now: datetime, report: DmRe
         event.payload.get("lang", "en"),
         **event.payload.get("facts", {}),
     )
-    out = SlackOutbound(
-        web_client(settings, token), ChannelPacer(get_redis(settings.redis_url)), event.tenant_id
-    )
+    out = slack_outbound(settings, event.tenant_id, token)
     done = set(event.payload.get("done", []))
     event.attempts += 1
     try:

@@ -11,6 +11,7 @@ import hmac
 import time
 from urllib.parse import urlencode
 
+from integrations.security.compare import same_secret
 from integrations.settings import Settings
 
 LINK_TTL = 14 * 24 * 3600
@@ -36,4 +37,4 @@ def verify_upgrade_link(
     if settings.billing_link_secret is None or expires < int(time.time()):
         return False
     expected = _sign(settings.billing_link_secret.get_secret_value(), tenant_id, plan, expires)
-    return hmac.compare_digest(expected, sig)
+    return same_secret(expected, sig)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import stripe
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from integrations.billing import ledger
 from integrations.billing.stripe_client import stripe_client
@@ -55,6 +55,11 @@ def report_usage(settings: Settings, limit: int = 500) -> MeterReport:
                 UsageEntry.created_at >= since,
                 BillingAccount.stripe_customer_id.is_not(None),
                 BillingAccount.subscription_status.in_(REPORTABLE_STATES),
+                # usage from before the subscription (the free plan's runs) is not billed
+                or_(
+                    BillingAccount.subscribed_at.is_(None),
+                    UsageEntry.created_at >= BillingAccount.subscribed_at,
+                ),
             )
             .order_by(UsageEntry.id)
             .limit(limit)

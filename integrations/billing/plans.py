@@ -12,6 +12,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from integrations.settings import Settings
+
 Metric = Literal["runs", "llm_tokens"]
 METRICS: tuple[Metric, ...] = ("runs", "llm_tokens")
 PLANS_FILE = Path(__file__).with_name("plans.yaml")
@@ -56,3 +58,16 @@ def load_catalog(path: Path = PLANS_FILE) -> PlanCatalog:
 
 def get_plan(name: str | None) -> Plan:
     return load_catalog().get(name)
+
+
+SELF_HOSTED = "self_hosted"
+
+
+def billing_configured(settings: Settings) -> bool:
+    """Billing applies only where Stripe is configured (a self-hosted install has no paywall)."""
+    return settings.stripe_api_key is not None
+
+
+def default_plan_for(settings: Settings) -> str:
+    """The plan a new tenant gets: the catalog's default with billing, else `self_hosted`."""
+    return load_catalog().default_plan if billing_configured(settings) else SELF_HOSTED

@@ -154,6 +154,27 @@ def release_run(settings: Settings, reservation: Reservation) -> None:
         counters.release(settings, reservation.tenant_id, "runs", removed, reservation.period)
 
 
+def refund_run(settings: Settings, tenant_id: str, ref: str) -> bool:
+    """Give back the run of a run that produced no result; False when already given back.
+
+    An entry already sent to Stripe stays (the meter cannot be corrected from here).
+    """
+    from sqlalchemy import select
+
+    from integrations.db.models import UsageEntry
+
+    with tenant_session(settings.database_url, tenant_id) as session:
+        entry = session.scalars(
+            select(UsageEntry).where(UsageEntry.metric == "runs", UsageEntry.ref == ref)
+        ).one_or_none()
+        if entry is None or entry.reported_at is not None:
+            return False
+        period, quantity = entry.period, entry.quantity
+        session.delete(entry)
+    counters.release(settings, tenant_id, "runs", quantity, period)
+    return True
+
+
 def record_tokens(settings: Settings, tenant_id: str, tokens: int, ref: str) -> int:
     """Meter LLM tokens used by one step attempt; a repeated `ref` is counted once.
 

@@ -1,15 +1,12 @@
 """Celery tasks and beat entries of billing, email and data protection.
 
-Registered by name (`bmad.billing.*`); `beat_entries()` is merged into the beat schedule
-by `agents.queue.configure_celery`. Each task is idempotent, so a duplicate run is harmless.
+Registered by name (`bmad.billing.*`); when they run is in the one schedule table,
+`agents.schedule.SCHEDULE`. Each task is idempotent, so a duplicate run is harmless.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
-from celery.schedules import crontab
 
 from integrations.billing.admin_dm import deliver_admin_dms
 from integrations.billing.meter import report_usage
@@ -48,18 +45,3 @@ def retention_purge() -> dict[str, int]:
 @shared_task(name=WEEKLY_DIGEST, ignore_result=True)
 def weekly_digest() -> int:
     return queue_weekly_digests(get_settings())
-
-
-def beat_entries() -> dict[str, dict[str, Any]]:
-    return {
-        "billing-deliver-emails": {"task": DELIVER_EMAILS, "schedule": 15.0},
-        "billing-report-usage": {"task": REPORT_USAGE, "schedule": 300.0},
-        "billing-retention-purge": {
-            "task": RETENTION_PURGE,
-            "schedule": crontab(hour=3, minute=17),
-        },
-        "billing-weekly-digest": {
-            "task": WEEKLY_DIGEST,
-            "schedule": crontab(day_of_week="mon", hour=7, minute=0),
-        },
-    }

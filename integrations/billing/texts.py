@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from integrations.slack.mrkdwn import slack_finalize
+
 BILLING_PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "billing"
 LANGS = ("en", "nl")
 
@@ -21,6 +23,7 @@ def _env() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(BILLING_PROMPTS)),
         autoescape=False,
+        finalize=slack_finalize,  # posted to Slack: values inert, template markup live
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -35,6 +35,8 @@ class UsageSummary(BaseModel):
     next_invoice_date: date | None
     grace_until: datetime | None
     runs_blocked: bool
+    # Why: an unpaid invoice past its grace (billing to sort out) or a quota used up.
+    payment_blocked: bool = False
 
 
 def _metric(settings: Settings, tenant_id: str, metric: Metric, limit: int | None) -> MetricUsage:
@@ -66,6 +68,7 @@ def usage_summary(settings: Settings, tenant_id: str) -> UsageSummary:
         next_invoice_date=period_end.date() if period_end and status != "canceled" else None,
         grace_until=grace,
         runs_blocked=blocked or (runs.left == 0) or (tokens.left == 0),
+        payment_blocked=blocked,
     )
 
 
@@ -91,4 +94,5 @@ def render_usage(summary: UsageSummary, lang: str = "en") -> str:
         if summary.grace_until
         else None,
         runs_blocked=summary.runs_blocked,
+        payment_blocked=summary.payment_blocked,
     )

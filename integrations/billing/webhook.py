@@ -3,6 +3,11 @@
 Each event id is inserted into `stripe_events` in the same transaction as the change, so a
 redelivered event (Stripe retries, two replicas) changes nothing twice: the second insert
 violates the primary key and its transaction rolls back. Every applied event is audited.
+
+Stripe does not deliver in order. Subscription events carry the state of the subscription
+when they were created, so one created before the newest applied one is stale: it is
+recorded (outcome `stale`) and not applied - otherwise `subscription.deleted` followed by
+a late `subscription.updated` would give a cancelled tenant its paid plan back.
 """
 
 from __future__ import annotations
@@ -69,8 +74,9 @@ def _tenant_for(settings: Settings, obj: Any) -> str | None:
 
 
 def process_event(settings: Settings, event: Any) -> str:
-    """Apply one verified event; outcome: applied, duplicate, ignored or unknown_tenant."""
+    """Apply one verified event; outcome: applied, stale, duplicate, ignored or unknown_tenant."""
     event_type = str(event["type"])
+    created = int(_get(event.to_dict(), "created") or 0)
     obj = event["data"]["object"].to_dict(recursive=True)
     tenant_id = _tenant_for(settings, obj) if event_type in HANDLED else None
     outcome = "applied"
@@ -83,12 +89,27 @@ def process_event(settings: Settings, event: Any) -> str:
             with tenant_session(settings.database_url, tenant_id) as session:
                 session.add(StripeEvent(id=event["id"], event_type=event_type, tenant_id=tenant_id))
                 session.flush()
-                _apply(settings, session, tenant_id, event_type, obj)
+                if _stale(session, tenant_id, event_type, created):
+                    outcome = "stale"
+                else:
+                    _apply(settings, session, tenant_id, event_type, obj)
     except IntegrityError:
         outcome = "duplicate"
     STRIPE_WEBHOOKS.labels(event_type, outcome).inc()
     log.info("stripe_event", event_type=event_type, tenant_id=tenant_id, outcome=outcome)
     return outcome
+
+
+def _stale(session: Session, tenant_id: str, kind: str, created: int) -> bool:
+    """A subscription event older than the newest one applied; else remember its time."""
+    if not kind.startswith("customer.subscription."):
+        return False
+    account = ensure_account(session, tenant_id)
+    newest = account.subscription_event_created
+    if newest is not None and created < newest:
+        return True
+    account.subscription_event_created = created
+    return False
 
 
 def _apply(settings: Settings, session: Session, tenant_id: str, kind: str, obj: Any) -> None:
@@ -106,6 +127,7 @@ def _apply(settings: Settings, session: Session, tenant_id: str, kind: str, obj:
     elif kind == "customer.subscription.deleted":
         tenant.plan = load_catalog().default_plan
         account.subscription_status = "canceled"
+        account.subscribed_at = None  # a new subscription meters from its own start
         account.stripe_subscription_id = None
         account.past_due_since = account.grace_until = None
     elif kind == "invoice.paid":
@@ -142,6 +164,7 @@ def _checkout_completed(tenant: Tenant, account: BillingAccount, obj: Any) -> No
     ):
         tenant.plan = plan
         account.subscription_status = "active"
+        _mark_subscribed(account)
 
 
 def _subscription_changed(
@@ -155,6 +178,7 @@ def _subscription_changed(
     account.current_period_end = _moment(period_end) or account.current_period_end
     plan = plan_for_price(settings, _get(item, "price", "id")) or _get(obj, "metadata", "plan")
     if status in PAID_STATES:
+        _mark_subscribed(account)
         if plan in load_catalog().plans:
             tenant.plan = plan
         account.past_due_since = account.grace_until = None
@@ -162,6 +186,12 @@ def _subscription_changed(
         tenant.plan = load_catalog().default_plan
     elif status in ("past_due", "unpaid") and account.past_due_since is None:
         _start_grace(settings, account)
+
+
+def _mark_subscribed(account: BillingAccount) -> None:
+    """The first moment the subscription was paid for (kept across later updates)."""
+    if account.subscribed_at is None:
+        account.subscribed_at = datetime.now(UTC)
 
 
 def _start_grace(settings: Settings, account: BillingAccount) -> None:

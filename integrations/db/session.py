@@ -27,12 +27,17 @@ class TenantScopeError(RuntimeError):
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # errors must not log SQL parameters (user text)
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
         url,
         pool_pre_ping=True,
+        hide_parameters=True,  # errors must not log SQL parameters (user text)
         pool_size=10,
         max_overflow=20,
         connect_args={"connect_timeout": 3},

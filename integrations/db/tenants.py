@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from integrations.db.events import record_audit
 from integrations.db.models import Role, Tenant, User
 
 
@@ -13,14 +14,37 @@ class UnknownTenantError(LookupError):
     pass
 
 
-def create_tenant(session: Session, tenant_id: str, name: str, plan: str = "free") -> Tenant:
-    """Get or create; safe when two processes create the same tenant at once."""
+def create_tenant(
+    session: Session,
+    tenant_id: str,
+    name: str,
+    plan: str = "free",
+    *,
+    actor: str = "system",
+    source: str = "system",
+) -> Tenant:
+    """Get or create; safe when two processes create the same tenant at once.
+
+    Callers pick the plan (`integrations.billing.plans.default_plan_for` unless the operator
+    named one); the creation is audited in the same transaction.
+    """
     tenant = session.get(Tenant, tenant_id)
     if tenant is not None:
         return tenant
     try:
         with session.begin_nested():  # a SAVEPOINT: losing the race keeps the outer work
             session.add(Tenant(id=tenant_id, name=name, plan=plan))
+            session.flush()
+            record_audit(
+                session,
+                tenant_id,
+                actor=actor,
+                action="tenant.created",
+                target=f"tenant:{tenant_id}",
+                details={"plan": plan},
+                source=source,
+            )
+            session.flush()
     except IntegrityError:
         pass
     return get_tenant(session, tenant_id)
@@ -83,3 +107,22 @@ def set_role(session: Session, tenant_id: str, external_id: str, role: Role) -> 
 def role_of(session: Session, external_id: str) -> Role | None:
     user = find_user(session, external_id)
     return user.role if user else None
+
+
+def set_self_approval(session: Session, tenant_id: str, allowed: bool) -> Tenant:
+    """Allow (one-person teams) or forbid requesters approving their own production runs."""
+    tenant = get_tenant(session, tenant_id)
+    tenant.self_approval = allowed
+    session.flush()
+    return tenant
+
+
+def self_approval_allowed(session: Session, tenant_id: str) -> bool:
+    tenant = session.get(Tenant, tenant_id)
+    return bool(tenant and tenant.self_approval)
+
+
+def users_with_role(session: Session, at_least: Role, limit: int = 10) -> list[str]:
+    """External ids of the session tenant's users holding `at_least` or a higher role."""
+    users = session.scalars(select(User).order_by(User.external_id))
+    return [u.external_id for u in users if u.role.at_least(at_least)][:limit]

@@ -3,6 +3,8 @@ suppression list. Events are pydantic-checked; unknown event kinds are ignored."
 
 from __future__ import annotations
 
+import time
+
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from sendgrid.helpers.eventwebhook import EventWebhook
 
@@ -34,17 +36,29 @@ class SendGridEvent(BaseModel):
 EVENTS = TypeAdapter(list[SendGridEvent])
 
 
-def verify(settings: Settings, payload: str, signature: str, timestamp: str) -> bool:
+TOLERANCE = 300  # seconds: a signed batch older than this is a replay, not a delivery
+
+
+def verify(
+    settings: Settings, payload: str, signature: str, timestamp: str, *, now: float | None = None
+) -> str | None:
+    """None when the batch is signed and fresh, else why not (`bad_signature`,
+    `expired_timestamp`). The timestamp is part of what SendGrid signs, so checking its age
+    makes a captured batch worthless after five minutes."""
     if not settings.sendgrid_webhook_public_key:
         raise WebhookNotConfigured("SENDGRID_WEBHOOK_PUBLIC_KEY is not set")
-    if not signature or not timestamp:
-        return False
+    if not signature or not timestamp or not timestamp.isdigit() or len(timestamp) > 12:
+        return "bad_signature"
     helper = EventWebhook()
     try:
         key = helper.convert_public_key_to_ecdsa(settings.sendgrid_webhook_public_key)
-        return bool(helper.verify_signature(payload, signature, timestamp, key))
+        if not helper.verify_signature(payload, signature, timestamp, key):
+            return "bad_signature"
     except ValueError:  # malformed base64 signature or key
-        return False
+        return "bad_signature"
+    if abs((time.time() if now is None else now) - int(timestamp)) > TOLERANCE:
+        return "expired_timestamp"
+    return None
 
 
 def apply_events(settings: Settings, events: list[SendGridEvent]) -> int:

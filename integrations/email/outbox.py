@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from integrations.db.events import enqueue_event
 from integrations.db.models import OutboxEvent, Role, User
+from integrations.email.addresses import wants_email
 from integrations.email.suppression import is_suppressed, normalise
 from integrations.email.templates import render_email
 
@@ -28,8 +29,9 @@ def queue_email(
     lang: str = "en",
     context: dict[str, Any] | None = None,
 ) -> OutboxEvent | None:
-    """Render and queue one email; None when the address is suppressed (never emailed)."""
-    if is_suppressed(session, to):
+    """Render and queue one email; None when the address is suppressed (never emailed) or
+    its user opted out of this kind of email (`template` is the kind)."""
+    if not to or is_suppressed(session, to) or not wants_email(session, to, template):
         return None
     mail = render_email(template, lang, **(context or {}))
     payload = {"to": normalise(to), **mail.model_dump()}

@@ -4,10 +4,16 @@ What goes: the user record (name, email, role), the stored messages of their run
 inputs, step outputs and data), pending emails to them. What stays, pseudonymised: facts
 other people rely on - that a run happened, who approved what, the audit trail - with the
 user id replaced everywhere by a keyed pseudonym. One transaction: all of it or nothing.
+
+Ids are matched exactly - a whole value, or the last `:`-separated segment of a namespaced
+id or conversation key - never as a substring: forgetting `ann` must not touch `joanne`.
+SQL `LIKE` only pre-selects candidate rows; the decision is made on the parsed values.
+The user's API keys are revoked (a forgotten person cannot keep acting through a key).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -37,15 +43,38 @@ class ForgetReport(BaseModel):
     emails_dropped: int
 
 
+def swap_id(value: str, old: str, new: str) -> str:
+    """`old` replaced where it is the whole value or the last `:`-segment of a namespaced id
+    (`webhook:ann`, `api:1f2e:ann`, conversation key `T:dm:ann`). Only the last segment:
+    a user called `dm` must not rewrite every `T:dm:...` key of other people."""
+    if value == old:
+        return new
+    head, sep, last = value.rpartition(":")
+    return f"{head}{sep}{new}" if sep and last == old else value
+
+
 def _replace(value: Any, old: str, new: str) -> Any:
-    """Replace `old` in every string of a JSON-like value (ids inside details, keys)."""
+    """`swap_id` on every string of a JSON-like value (ids inside details, keys)."""
     if isinstance(value, str):
-        return value.replace(old, new)
+        return swap_id(value, old, new)
     if isinstance(value, list):
         return [_replace(v, old, new) for v in value]
     if isinstance(value, dict):
         return {_replace(k, old, new): _replace(v, old, new) for k, v in value.items()}
     return value
+
+
+def is_known_user(settings: Settings, tenant_id: str, user_id: str) -> bool:
+    """Whether the tenant has anything of `user_id`: a user record, a run or an API key."""
+    with tenant_session(settings.database_url, tenant_id) as session:
+        for query in (
+            select(User.id).where(User.external_id == user_id),
+            select(WorkflowRun.id).where(WorkflowRun.user_id == user_id),
+            select(ApiKey.id).where(ApiKey.user_id == user_id),
+        ):
+            if session.scalars(query.limit(1)).first() is not None:
+                return True
+    return False
 
 
 def forget_user_data(
@@ -57,15 +86,18 @@ def forget_user_data(
         email = user.email if user else None
         if user is not None:
             session.delete(user)
-        runs = _scrub_runs(session, user_id, alias)
+        runs, run_ids = _scrub_runs(session, user_id, alias)
         session.execute(
             update(WorkflowStep).where(WorkflowStep.decided_by == user_id).values(decided_by=alias)
         )
         session.execute(
             update(WorkflowEvent).where(WorkflowEvent.actor == user_id).values(actor=alias)
         )
-        session.execute(update(ApiKey).where(ApiKey.user_id == user_id).values(user_id=alias))
+        for api_key in session.scalars(select(ApiKey).where(ApiKey.user_id == user_id)):
+            api_key.user_id, api_key.name = alias, swap_id(api_key.name, user_id, alias)
+            api_key.revoked_at = api_key.revoked_at or datetime.now(UTC)
         audited = _pseudonymise_audit(session, user_id, alias)
+        _scrub_outbox(session, user_id, alias, run_ids)
         dropped = _drop_pending_emails(session, email)
         record_audit(
             session,
@@ -85,12 +117,12 @@ def forget_user_data(
     )
 
 
-def _scrub_runs(session: Session, user_id: str, alias: str) -> int:
+def _scrub_runs(session: Session, user_id: str, alias: str) -> tuple[int, set[int]]:
     runs = list(session.scalars(select(WorkflowRun).where(WorkflowRun.user_id == user_id)))
     for run in runs:
         run.user_id = alias
         run.inputs = {}
-        run.conversation_key = run.conversation_key.replace(user_id, alias)
+        run.conversation_key = swap_id(run.conversation_key, user_id, alias)
         run.error = None
         for step in session.scalars(select(WorkflowStep).where(WorkflowStep.run_id == run.id)):
             step.output = None
@@ -98,7 +130,24 @@ def _scrub_runs(session: Session, user_id: str, alias: str) -> int:
             step.error = None
         for event in session.scalars(select(WorkflowEvent).where(WorkflowEvent.run_id == run.id)):
             event.details = {}
-    return len(runs)
+    return len(runs), {run.id for run in runs}
+
+
+def _scrub_outbox(session: Session, user_id: str, alias: str, run_ids: set[int]) -> None:
+    """Outbound event payloads still waiting or kept for replay: the id pseudonymised, the
+    error text of the user's runs (it may quote their input) dropped."""
+    candidates = select(OutboxEvent).where(
+        or_(
+            cast(OutboxEvent.payload, String).contains(user_id),
+            OutboxEvent.event_type.like("run.%"),
+        )
+    )
+    for event in session.scalars(candidates):
+        payload = _replace(event.payload, user_id, alias)
+        if payload.get("run_id") in run_ids:
+            payload.pop("error", None)
+        if payload != event.payload:
+            event.payload = payload
 
 
 def _pseudonymise_audit(session: Session, user_id: str, alias: str) -> int:
@@ -112,8 +161,8 @@ def _pseudonymise_audit(session: Session, user_id: str, alias: str) -> int:
         )
     )
     for entry in session.scalars(candidates):
-        actor = entry.actor.replace(user_id, alias)
-        target = entry.target.replace(user_id, alias)
+        actor = swap_id(entry.actor, user_id, alias)
+        target = swap_id(entry.target, user_id, alias)
         details = _replace(entry.details, user_id, alias)
         if (actor, target, details) != (entry.actor, entry.target, entry.details):
             entry.actor, entry.target, entry.details = actor, target, details

@@ -12,11 +12,20 @@ from sqlalchemy import delete, select
 
 from integrations.billing.plans import get_plan
 from integrations.db.events import record_audit
-from integrations.db.models import BillingAccount, OutboxEvent, Tenant, WorkflowRun
+from integrations.db.models import (
+    BillingAccount,
+    OutboxEvent,
+    Tenant,
+    WebhookDelivery,
+    WorkflowRun,
+)
 from integrations.db.session import admin_session, tenant_session
 from integrations.settings import Settings
 
-DONE_OUTBOX_STATES = ("sent", "failed", "suppressed", "delivered", "dead")
+# Outbox states nothing will act on again. `dispatched` (a webhook event fanned out into
+# deliveries) is finished only once none of its deliveries is still pending: deleting the
+# event would cascade to them, and a held delivery must survive until it is sent.
+DONE_OUTBOX_STATES = ("sent", "failed", "suppressed", "delivered", "dead", "dispatched")
 
 
 class PurgeReport(BaseModel):
@@ -47,9 +56,16 @@ def purge_expired(settings: Settings, now: datetime | None = None) -> PurgeRepor
                 .where(WorkflowRun.created_at < cutoff)
                 .execution_options(synchronize_session=False)
             ).rowcount
+            pending = select(WebhookDelivery.id).where(
+                WebhookDelivery.event_id == OutboxEvent.id, WebhookDelivery.status == "pending"
+            )
             outbox = session.execute(
                 delete(OutboxEvent)
-                .where(OutboxEvent.created_at < cutoff, OutboxEvent.status.in_(DONE_OUTBOX_STATES))
+                .where(
+                    OutboxEvent.created_at < cutoff,
+                    OutboxEvent.status.in_(DONE_OUTBOX_STATES),
+                    ~pending.exists(),
+                )
                 .execution_options(synchronize_session=False)
             ).rowcount
             if runs or outbox:

@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 
 from integrations.settings import Settings
 
@@ -25,13 +26,17 @@ def api_base_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def web_client(settings: Settings, token: str | None = None) -> WebClient:
+def web_client(
+    settings: Settings, token: str | None = None, *, retry_rate_limits: bool = True
+) -> WebClient:
+    """`retry_rate_limits=False` for the outbound dispatcher: it pauses the lane on a 429
+    instead of sleeping in the sending thread (`integrations.slack.dispatcher`)."""
+    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=1)]
+    if retry_rate_limits:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return WebClient(
         token=token,
         base_url=api_base_url(settings),
         timeout=TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
+        retry_handlers=handlers,
     )

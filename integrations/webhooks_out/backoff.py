@@ -1,28 +1,44 @@
 """When to try a failed delivery again.
 
-Exponential (30 s, 1 min, 2 min, ... capped at 1 h between attempts) and bounded by the
-retry window (`BMAD_WEBHOOK_RETRY_WINDOW`, 24 h by default) measured from the delivery's
-creation: a receiver that is down for a day is given up on, not retried forever.
+Each delivery (one event for one endpoint) keeps its own schedule: 5 s, 30 s, 2 min,
+10 min, 30 min, 1 h, then hourly (`BMAD_WEBHOOK_RETRY_SCHEDULE`, the last value repeats),
+each with random jitter (`BMAD_WEBHOOK_RETRY_JITTER`) so a receiver coming back is not hit
+by every queued event in the same second. Bounded by the retry window
+(`BMAD_WEBHOOK_RETRY_WINDOW`, 24 h) measured from when the delivery's current window began
+(creation, re-enable or replay): a receiver down for a day is given up on, not retried forever.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-BASE_SECONDS = 30
-CAP_SECONDS = 3600
+DEFAULT_SCHEDULE = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)
 
 
-def delay_after(attempts: int) -> timedelta:
-    """Wait after the `attempts`-th failed attempt (1-based)."""
-    return timedelta(seconds=min(BASE_SECONDS * 2 ** max(attempts - 1, 0), CAP_SECONDS))
+def delay_after(
+    attempts: int,
+    schedule: Sequence[float] = DEFAULT_SCHEDULE,
+    jitter: float = 0.0,
+    rng: random.Random | None = None,
+) -> timedelta:
+    """Wait after the `attempts`-th failed attempt (1-based), jitter included."""
+    base = schedule[min(max(attempts, 1), len(schedule)) - 1]
+    spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
+    return timedelta(seconds=max(base * (1.0 + spread), 0.0))
 
 
 def next_attempt(
-    created_at: datetime, attempts: int, now: datetime, window_seconds: int
+    window_start: datetime,
+    attempts: int,
+    now: datetime,
+    window_seconds: int,
+    schedule: Sequence[float] = DEFAULT_SCHEDULE,
+    jitter: float = 0.0,
 ) -> datetime | None:
     """The next attempt's time, or None when it would fall outside the retry window."""
-    when = now + delay_after(attempts)
-    if when - created_at > timedelta(seconds=window_seconds):
+    when = now + delay_after(attempts, schedule, jitter)
+    if when - window_start > timedelta(seconds=window_seconds):
         return None
     return when

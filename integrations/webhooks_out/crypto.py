@@ -14,9 +14,9 @@ import os
 import secrets
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from integrations.settings import ConfigurationError, Settings
+from integrations.settings import FERNET_HINT, ConfigurationError, Settings
 
 KEY_FILE = "secret.key"
 
@@ -42,15 +42,36 @@ def _key_bytes(settings: Settings) -> bytes:
     return path.read_bytes().strip()
 
 
-def fernet(settings: Settings) -> Fernet:
+def fernet_key(settings: Settings) -> bytes:
+    """The installation's current Fernet key (for stores that build their own Fernet once)."""
+    return _key_bytes(settings)
+
+
+def _fernet_of(key: bytes, setting: str) -> Fernet:
     try:
-        return Fernet(_key_bytes(settings))
+        return Fernet(key)
     except ValueError as err:
         raise ConfigurationError(
-            "BMAD_SECRET_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
-            "make one with `python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'`"
+            f"{setting} must be a Fernet key (32 url-safe base64-encoded bytes); make one "
+            f"with: {FERNET_HINT}"
         ) from err
+
+
+def fernet(settings: Settings) -> MultiFernet:
+    """Encrypts with the current key; decrypts with it or `BMAD_SECRET_KEY_PREVIOUS`."""
+    keys = [_fernet_of(_key_bytes(settings), "BMAD_SECRET_KEY")]
+    if settings.secret_key_previous is not None:
+        previous = settings.secret_key_previous.get_secret_value().encode()
+        keys.append(_fernet_of(previous, "BMAD_SECRET_KEY_PREVIOUS"))
+    return MultiFernet(keys)
+
+
+def rotate_secret(settings: Settings, token: str) -> str:
+    """The same secret encrypted under the current key (for `bmad secrets rotate`)."""
+    try:
+        return fernet(settings).rotate(token.encode()).decode()
+    except InvalidToken as err:
+        raise SecretUnreadableError("stored secret cannot be decrypted") from err
 
 
 def encrypt_secret(settings: Settings, plain: str) -> str:

@@ -1,5 +1,10 @@
 """Deliver due webhook deliveries: one signed POST each, logged, retried with backoff.
 
+Each delivery has its own retry schedule (`backoff`); the endpoint is disabled only when
+every attempt to it has failed for `BMAD_WEBHOOK_DISABLE_AFTER` (a burst of events during a
+short outage does not add up to a "streak"). A disabled endpoint's deliveries stay pending
+and are sent when it is enabled again (`endpoints.set_enabled`).
+
 No transaction is held during HTTP: due rows are first leased (their `next_attempt_at`
 pushed past the request timeout, claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL), the
 POST is sent, then the outcome is recorded. A worker that dies mid-request leaves a lease
@@ -22,11 +27,12 @@ from integrations.db.models import OutboxEvent, WebhookAttempt, WebhookDelivery,
 from integrations.db.session import admin_session
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import WEBHOOK_DELIVERY_ATTEMPTS
+from integrations.security.ssrf import UnsafeUrl, pin
 from integrations.settings import Settings
 from integrations.webhooks_out.backoff import next_attempt
 from integrations.webhooks_out.crypto import SecretUnreadableError, decrypt_secret
-from integrations.webhooks_out.events import envelope
-from integrations.webhooks_out.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
+from integrations.webhooks_out.events import TEST_EVENT, envelope, message_id
+from integrations.webhooks_out.standard import signed_headers
 
 log = get_logger(__name__)
 BATCH = 50
@@ -57,7 +63,6 @@ class DeliveryReport:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
-    skipped: int = 0
     attempts: list[Outcome] = field(default_factory=list)
 
 
@@ -82,7 +87,7 @@ def deliver_due(
         # POSTs in parallel (one slow receiver must not hold up the others' deliveries);
         # the outcomes of the pass are then recorded in one transaction.
         with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-            outcomes = list(pool.map(lambda r: _post(client, r), requests))
+            outcomes = list(pool.map(lambda r: _post(settings, client, r), requests))
         report.attempts.extend(outcomes)
         _record_all(settings, list(zip(requests, outcomes, strict=True)), now, report)
     finally:
@@ -99,8 +104,10 @@ def _lease(
     with admin_session(settings.database_url) as session:
         query = (
             select(WebhookDelivery)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(
                 WebhookDelivery.status == "pending",
+                or_(WebhookEndpoint.enabled.is_(True), WebhookDelivery.event_type == TEST_EVENT),
                 or_(
                     WebhookDelivery.next_attempt_at.is_(None),
                     WebhookDelivery.next_attempt_at <= now,
@@ -112,14 +119,14 @@ def _lease(
         if only is not None:
             query = query.where(WebhookDelivery.id.in_(only))
         if not settings.database_url.startswith("sqlite"):
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
         for delivery in session.scalars(query):
             endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
             event = session.get(OutboxEvent, delivery.event_id)
-            test = delivery.event_type == "webhook.test"
-            if endpoint is None or event is None or not (endpoint.enabled or test):
-                delivery.status = "skipped"
-                report.skipped += 1
+            if endpoint is None or event is None:
+                delivery.status = "failed"
+                delivery.next_attempt_at = None
+                report.failed += 1
                 continue
             try:
                 request = _request(settings, delivery, endpoint, event, now)
@@ -150,20 +157,29 @@ def _request(
         default=str,
     ).encode()
     secret = decrypt_secret(settings, endpoint.secret_encrypted)
+    # The signature's timestamp is the real sending time (receivers check it against their
+    # clock); `now` is the scheduler's time, which tests move forward.
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        EVENT_HEADER: event.event_type,
-        DELIVERY_HEADER: f"evt_{event.id}",
-        **signed_headers(secret, int(now.timestamp()), body),
+        **signed_headers(secret, message_id(event.id), datetime.now(UTC), body),
     }
     return Request(delivery.id, delivery.tenant_id, endpoint.id, endpoint.url, headers, body)
 
 
-def _post(client: httpx.Client, req: Request) -> Outcome:
+def _post(settings: Settings, client: httpx.Client, req: Request) -> Outcome:
     start = time.perf_counter()
     try:
-        response = client.post(req.url, content=req.body, headers=req.headers)
+        target = pin(settings, req.url)  # checked again (DNS may have changed) and pinned
+    except UnsafeUrl as err:
+        return Outcome(False, None, f"blocked: {err.code}", 0)
+    try:
+        response = client.post(
+            target.url,
+            content=req.body,
+            headers={**req.headers, **target.headers},
+            extensions=target.extensions,
+        )
         code: int | None = response.status_code
         ok = 200 <= response.status_code < 300
         error = "" if ok else f"http {response.status_code}"
@@ -216,17 +232,28 @@ def _record(
         delivery.delivered_at = now
         delivery.next_attempt_at = None
         endpoint.consecutive_failures = 0
+        endpoint.failing_since = None
         report.delivered += 1
         WEBHOOK_DELIVERY_ATTEMPTS.labels("delivered").inc()
         return
     endpoint.consecutive_failures += 1
-    if endpoint.enabled and endpoint.consecutive_failures >= settings.webhook_max_failures:
+    failing_since = _aware(endpoint.failing_since or now)
+    endpoint.failing_since = failing_since
+    disable_after = timedelta(seconds=settings.webhook_disable_after)
+    if endpoint.enabled and now - failing_since >= disable_after:
         endpoint.enabled = False
         endpoint.disabled_at = now
         log.warning("webhook_endpoint_disabled", endpoint_id=endpoint.id)
-    created = _aware(delivery.created_at or now)
-    retry_at = next_attempt(created, delivery.attempts, now, settings.webhook_retry_window)
-    if retry_at is None or delivery.event_type == "webhook.test":
+    window_start = _aware(delivery.window_started_at or delivery.created_at or now)
+    retry_at = next_attempt(
+        window_start,
+        delivery.attempts,
+        now,
+        settings.webhook_retry_window,
+        settings.webhook_retry_schedule,
+        settings.webhook_retry_jitter,
+    )
+    if retry_at is None or delivery.event_type == TEST_EVENT:
         delivery.status = "failed"
         delivery.next_attempt_at = None
         report.failed += 1

@@ -44,6 +44,7 @@ def dispatch_pending(settings: Settings, now: datetime, limit: int = BATCH) -> i
                         status="pending",
                         attempts=0,
                         next_attempt_at=now,
+                        window_started_at=now,
                         created_at=now,
                     )
                 )
@@ -57,5 +58,6 @@ def _targets(session, event: OutboxEvent) -> list[WebhookEndpoint]:  # type: ign
     if event.event_type == TEST_EVENT:
         endpoint_id = (event.payload or {}).get("endpoint_id")
         return list(session.scalars(query.where(WebhookEndpoint.id == endpoint_id)))
-    endpoints = session.scalars(query.where(WebhookEndpoint.enabled.is_(True)))
+    # Disabled endpoints get their deliveries too: held until the endpoint is enabled again.
+    endpoints = session.scalars(query)
     return [e for e in endpoints if event.event_type in (e.events or [])]

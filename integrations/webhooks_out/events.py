@@ -1,29 +1,34 @@
-"""The outbound event types tenants can subscribe to, and the envelope they receive."""
+"""The outbound event types tenants can subscribe to, and the envelope they receive.
+
+The envelope follows the Standard Webhooks payload shape (`type`, `timestamp`, `data`),
+plus our `id` (the same as the `webhook-id` header) and `tenant`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-WEBHOOK_EVENTS = (
-    "run.started",
-    "run.succeeded",
-    "run.failed",
-    "approval.requested",
-    "approval.decided",
-)
+from integrations.webhooks_out.catalog import EVENT_MODELS
+
+WEBHOOK_EVENTS = tuple(EVENT_MODELS)
 # Sent only to the endpoint named in its payload, by `bmad webhooks test`.
 TEST_EVENT = "webhook.test"
 DELIVERED_TYPES = (*WEBHOOK_EVENTS, TEST_EVENT)
+
+
+def message_id(event_id: int) -> str:
+    """The `webhook-id`: stable across retries and replays, so receivers can dedupe."""
+    return f"evt_{event_id}"
 
 
 def envelope(
     event_id: int, event_type: str, tenant_id: str, created_at: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
     return {
-        "id": f"evt_{event_id}",
+        "id": message_id(event_id),
         "type": event_type,
+        "timestamp": created_at.isoformat(),
         "tenant": tenant_id,
-        "created_at": created_at.isoformat(),
         "data": data,
     }

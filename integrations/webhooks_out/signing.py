@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from integrations.security.compare import same_secret
+
 TIMESTAMP_HEADER = "X-BMAD-Timestamp"
 SIGNATURE_HEADER = "X-BMAD-Signature"
 EVENT_HEADER = "X-BMAD-Event"
@@ -45,7 +47,9 @@ def verify_timestamped(
     *,
     now: float,
     tolerance: int,
-) -> None:
+) -> str:
+    """The verified signature, computed by us: what a receiver dedupes on, never the header
+    as sent (extra bytes around it once made a replay look new)."""
     if not timestamp or not signature:
         raise SignatureError("missing_signature")
     try:
@@ -54,8 +58,10 @@ def verify_timestamped(
         raise SignatureError("bad_timestamp") from err
     if abs(now - ts) > tolerance:
         raise SignatureError("expired_timestamp")
-    if not hmac.compare_digest(sign(secret, ts, body), signature.strip()):
+    expected = sign(secret, ts, body)
+    if not same_secret(expected, signature):
         raise SignatureError("bad_signature")
+    return expected
 
 
 def sign_body(secret: str, body: bytes) -> str:
@@ -66,5 +72,5 @@ def sign_body(secret: str, body: bytes) -> str:
 def verify_body(secret: str, signature: str | None, body: bytes) -> None:
     if not signature:
         raise SignatureError("missing_signature")
-    if not hmac.compare_digest(sign_body(secret, body), signature.strip()):
+    if not same_secret(sign_body(secret, body), signature):
         raise SignatureError("bad_signature")

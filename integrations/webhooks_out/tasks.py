@@ -1,8 +1,6 @@
-"""Celery task and beat entry that drain the webhook outbox in production."""
+"""Celery task that drains the webhook outbox in production (schedule: agents/schedule.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from celery import shared_task
 
@@ -10,7 +8,6 @@ from integrations.settings import get_settings
 from integrations.webhooks_out.worker import drain
 
 TASK_NAME = "bmad.webhooks_out.drain"
-BEAT_SECONDS = 5.0
 
 
 @shared_task(name=TASK_NAME, ignore_result=True)
@@ -23,7 +20,3 @@ def drain_outbox() -> dict[str, int]:
         "retrying": d.retrying,
         "failed": d.failed,
     }
-
-
-def beat_entries() -> dict[str, dict[str, Any]]:
-    return {"webhooks-outbox-drain": {"task": TASK_NAME, "schedule": BEAT_SECONDS}}

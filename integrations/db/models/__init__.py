@@ -8,6 +8,8 @@ from integrations.db.models.billing import (
     UsageEntry,
 )
 from integrations.db.models.events import AuditEntry, OutboxEvent
+from integrations.db.models.slack import SlackSettings
+from integrations.db.models.templates import WorkflowTemplateRow
 from integrations.db.models.tenancy import Role, Tenant, User
 from integrations.db.models.webhooks import (
     AlertGroupRun,
@@ -31,6 +33,7 @@ __all__ = [
     "ProcessedDelivery",
     "QuotaAlert",
     "Role",
+    "SlackSettings",
     "StripeEvent",
     "Tenant",
     "UsageEntry",
@@ -42,4 +45,5 @@ __all__ = [
     "WorkflowEvent",
     "WorkflowRun",
     "WorkflowStep",
+    "WorkflowTemplateRow",
 ]

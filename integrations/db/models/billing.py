@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations.db.base import Base, TenantScoped, Timestamped, utcnow
@@ -31,9 +31,14 @@ class BillingAccount(TenantScoped, Timestamped, Base):
     # none | active | trialing | past_due | unpaid | canceled | incomplete
     subscription_status: Mapped[str] = mapped_column(String(24), default="none")
     current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the paid subscription first became active: earlier (free-plan) usage is never
+    # reported to Stripe's meters.
+    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     past_due_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     grace_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    # `created` of the newest subscription event applied: older ones arrive late, skip them.
+    subscription_event_created: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +46,10 @@ class WebhookSource(TenantScoped, Timestamped, Base):
     # event name -> action name ("" disables); see bot.webhooks.github_events.
     event_actions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # GitHub only: API token (encrypted) to fetch PR files / compares, and whether the
+    # review is posted back on the pull request (migration 0008_agents).
+    api_token_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    post_reviews: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ApiKey(TenantScoped, Timestamped, Base):
@@ -99,6 +104,9 @@ class WebhookEndpoint(TenantScoped, Timestamped, Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # First failure of the current streak (None after any success): disabled once it is
+    # older than BMAD_WEBHOOK_DISABLE_AFTER.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -114,10 +122,13 @@ class WebhookDelivery(TenantScoped, Timestamped, Base):
         ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
     )
     event_type: Mapped[str] = mapped_column(String(64))
-    # pending -> delivered | failed (gave up) | skipped (endpoint disabled)
+    # pending -> delivered | failed (gave up after the retry window). Deliveries of a
+    # disabled endpoint stay pending and go out when it is enabled again.
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Start of the current retry window (creation, re-enable or replay); None = created_at.
+    window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
