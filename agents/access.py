@@ -24,6 +24,7 @@ Permission = Literal[
     "approve",
     "manage_roles",
     "manage_billing",
+    "manage_workflows",
     "export_data",
     "delete_data",
 ]

@@ -1,7 +1,9 @@
 """Approval requests and escalations by email, to the users who may decide.
 
 Called for every `approval_request` notice (`agents.notify.deliver`). Recipients: users of
-the tenant whose role is at least the step's approval role and who have an address. The
+the tenant whose role is at least the step's approval role and who have an address; an
+escalation (the approval timed out once) goes to the step's `escalate_to` role, else the
+next role up (admin -> owner). The
 email links to the Slack thread where the buttons are. Once per notice dedupe key.
 """
 
@@ -28,6 +30,27 @@ def thread_url(conversation_key: str) -> str:
     return ""
 
 
+def _lookup_missing_addresses(settings: Settings, tenant_id: str, required: Role) -> None:
+    """Approvers without an address may have one in their Slack profile (an admin who only
+    ever clicks buttons never sends the turn that would look it up)."""
+    from integrations.slack.installations import oauth_mode
+    from integrations.slack.profiles import refresh_profile_email
+
+    if settings.slack_bot_token is None and not oauth_mode(settings):
+        return
+    with tenant_session(settings.database_url, tenant_id) as session:
+        missing = [
+            u.external_id
+            for u in session.scalars(select(User).where(User.email.is_(None)))
+            if u.role.at_least(required)
+        ]
+    for external_id in missing:
+        try:
+            refresh_profile_email(settings, tenant_id, external_id)
+        except Exception:  # Slack down: the email goes to whoever has an address
+            continue
+
+
 def email_approvers(settings: Settings, notice: Notice) -> int:
     """Queue the email for each approver; returns how many were queued."""
     if notice.kind != "approval_request":
@@ -45,11 +68,19 @@ def email_approvers(settings: Settings, notice: Notice) -> int:
         "text": notice.text,
         "thread_url": thread_url(notice.conversation_key) or settings.public_url,
     }
+    _lookup_missing_addresses(settings, notice.tenant_id, required)
     queued = 0
     with tenant_session(settings.database_url, notice.tenant_id) as session:
-        for user in session.scalars(select(User).where(User.email.is_not(None))):
-            if not user.role.at_least(required) or not user.email:
-                continue
+        reachable = [u for u in session.scalars(select(User).where(User.email.is_not(None)))]
+        wanted = [u for u in reachable if u.role.at_least(required) and u.email]
+        if escalated:
+            # An approval nobody decided goes to the next role up (admin -> owner); when
+            # nobody there has an address, to the same role again rather than to no one.
+            target = Role(notice.extra.get("escalate_to") or required.next_up().value)
+            higher = [u for u in wanted if u.role.at_least(target)]
+            wanted = higher or wanted
+        for user in wanted:
+            assert user.email is not None
             event = queue_email(
                 session,
                 notice.tenant_id,

@@ -11,14 +11,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from agents.access import Permission, can, needed_role
+from agents.environments import is_protected
 from agents.workflows.errors import NotAllowed, WorkflowError
 from integrations.billing.quota import QuotaRefusal, QuotaRefused, Reservation, reserve_run_in
 from integrations.billing.texts import render_text
 from integrations.db.models import Role
 from integrations.db.tenants import role_of
 from integrations.settings import Settings
-
-PRODUCTION_NAMES = frozenset({"production", "prod", "productie", "live"})
 
 
 class QuotaExceeded(WorkflowError):
@@ -37,14 +36,19 @@ class QuotaExceeded(WorkflowError):
         return render_text(self.refusal.reason, lang, **self.refusal.model_dump())
 
 
-def is_unapproved_production_deploy(workflow: str, inputs: dict[str, str]) -> bool:
+def is_unapproved_production_deploy(
+    workflow: str, inputs: dict[str, str], deploys_unapproved: bool | None = None
+) -> bool:
     """A production deploy without an approval step: the `deploy` template aimed at prod.
 
     `production_deploy` (the route chat takes for production) has an admin approval step,
     so any member may request it; going to production without that step needs the
-    `start_production_deploy` permission.
+    `start_production_deploy` permission. The environment is judged by its canonical name
+    from the one environment table (`agents/environments.yaml`): "prd", "productie" and
+    "PROD" are production here exactly as they are in chat.
     """
-    return workflow == "deploy" and inputs.get("environment", "").lower() in PRODUCTION_NAMES
+    unapproved = workflow == "deploy" if deploys_unapproved is None else deploys_unapproved
+    return unapproved and is_protected(inputs.get("environment"))
 
 
 def _require(role: Role, permission: Permission) -> None:
@@ -61,14 +65,17 @@ def check_start(
     user_id: str,
     inputs: dict[str, str] | None = None,
     lang: str = "en",
+    deploys_unapproved: bool | None = None,
 ) -> Reservation:
     """Refuse or reserve: roles first (no quota is spent on a refused user), then quota.
 
     A user the database does not know yet counts as a member, the role new users get.
+    `deploys_unapproved`: the template has a deploy step no approval step precedes (any
+    template, a tenant's own too); None = judge by the name (`deploy`).
     """
     role = role_of(session, user_id) or Role.member
     _require(role, "run_agents")
-    if is_unapproved_production_deploy(workflow, inputs or {}):
+    if is_unapproved_production_deploy(workflow, inputs or {}, deploys_unapproved):
         _require(role, "start_production_deploy")
     try:
         return reserve_run_in(settings, session, tenant_id, lang=lang)

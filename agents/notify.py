@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from integrations.settings import Settings
 
-NoticeKind = Literal["step_result", "approval_request", "run_finished", "info"]
+NoticeKind = Literal["step_result", "approval_request", "approval_decided", "run_finished", "info"]
 
 
 class Notice(BaseModel):

@@ -4,8 +4,8 @@ Production: Redis broker (`BMAD_QUEUE=celery`), tasks `acks_late` so a task whos
 dies is redelivered. Embedded default (`BMAD_QUEUE=eager`): no broker; tasks run in the
 calling process (see `agents.workflows.dispatch`: a background thread pool).
 
-Beat runs the workflow sweeper (re-queue steps whose worker died, re-send missing notices)
-and the approval timeouts (escalate once, then expire).
+Beat runs every job of `agents.schedule.SCHEDULE` (sweeper, approval timeouts, outbox
+drain, emails, metering, retention purge, digest); the embedded default runs the same table.
 """
 
 from __future__ import annotations
@@ -13,21 +13,26 @@ from __future__ import annotations
 import threading
 
 from celery import Celery
+from kombu import pools as kombu_pools
 
-from integrations.billing.tasks import beat_entries as billing_beat_entries
+import integrations.billing.tasks
+import integrations.webhooks_out.tasks
+from agents.schedule import beat_schedule
 from integrations.settings import Settings, get_settings
-from integrations.webhooks_out.tasks import beat_entries as webhook_beat_entries
 
 celery_app = Celery("bmad")
 _configured_for: tuple[str, str | None, str] | None = None
 _configure_lock = threading.Lock()
 
-SWEEP_EVERY_SECONDS = 15.0
-APPROVALS_EVERY_SECONDS = 60.0
+# Their modules register the billing and outbox tasks the schedule names.
+_TASK_MODULES = (integrations.billing.tasks, integrations.webhooks_out.tasks)
+VISIBILITY_TIMEOUT_SECONDS = 300
 
 
 def configure_celery(settings: Settings) -> Celery:
     broker = settings.redis_url if settings.queue == "celery" else "memory://"
+    if celery_app.conf.broker_url not in (None, broker):
+        _drop_broker_connections()
     celery_app.conf.update(
         broker_url=broker,
         result_backend=None,
@@ -38,25 +43,42 @@ def configure_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=settings.celery_queue,
-        broker_transport_options={"visibility_timeout": 3600},
+        # A message a worker had taken when it lost the broker (outage, SIGKILL) is given
+        # to another worker after visibility_timeout. Redeliveries are harmless: steps
+        # claim by (step, attempt), turns by event id.
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
         broker_connection_retry_on_startup=True,
+        # One JSON log stream: Celery keeps the root logger we configured and leaves
+        # stdout/stderr alone (its redirect re-logged our JSON lines as WARNING text).
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        # Never give up on the broker: an outage must not end a worker ("Unrecoverable
+        # error" after 100 tries); it reconnects with backoff until Redis is back.
+        broker_connection_max_retries=None,
+        broker_channel_error_retry=True,
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={
-            "workflow-sweeper": {"task": "bmad.sweep_workflows", "schedule": SWEEP_EVERY_SECONDS},
-            "approval-timeouts": {
-                "task": "bmad.expire_approvals",
-                "schedule": APPROVALS_EVERY_SECONDS,
-            },
-            **webhook_beat_entries(),  # outbound webhook outbox drain (registers its task)
-            **billing_beat_entries(),  # emails, Stripe meter events, retention, digest
-        },
+        beat_schedule=beat_schedule(),  # the one table (agents/schedule.py)
     )
     celery_app.autodiscover_tasks(["agents"], related_name="tasks", force=True)
     global _configured_for
     # Workers configured at start-up need no reconfiguration when a task sends the next one.
     _configured_for = (settings.queue, settings.redis_url, settings.celery_queue)
     return celery_app
+
+
+def _drop_broker_connections() -> None:
+    """Celery keeps its connection and producer pools after the broker URL changes (a
+    process configured for one Redis, then another: tests, `bmad` one-shot commands), and
+    would keep publishing to the old broker. Same reset Celery does after a fork."""
+    pool = celery_app._pool
+    if pool is not None:
+        pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    # kombu also keeps process-wide pools per broker URL: left in place, going back to a
+    # broker used before (redis -> memory -> redis) would hand out its closed pool.
+    kombu_pools.reset()
 
 
 def ensure_configured(settings: Settings) -> Celery:

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from integrations.slack.mrkdwn import slack_finalize
+
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 LANGS = ("en", "nl")
 
@@ -65,8 +67,18 @@ def environment() -> Environment:
     return env
 
 
+@lru_cache(maxsize=1)
+def notice_environment() -> Environment:
+    """Workflow notices and results are posted to Slack: every value (user words, model
+    output) is escaped, the template's own markup stays live. Agent prompts and drafts use
+    `environment()`: they go to a model or into stored output, not to Slack."""
+    env = environment().overlay(finalize=slack_finalize)
+    return env
+
+
 def render(path: str, **values: Any) -> str:
-    return environment().get_template(path).render(**values).strip()
+    env = notice_environment() if path.startswith("workflows/") else environment()
+    return env.get_template(path).render(**values).strip()
 
 
 def render_lang(base: str, lang: str, **values: Any) -> str:
@@ -79,7 +91,13 @@ def render_lang(base: str, lang: str, **values: Any) -> str:
 
 @lru_cache(maxsize=8)
 def labels(lang: str) -> dict[str, str]:
-    path = PROMPTS_DIR / "agents" / f"labels.{lang}.yaml"
+    return labels_file("agents/labels", lang)
+
+
+@lru_cache(maxsize=32)
+def labels_file(base: str, lang: str) -> dict[str, str]:
+    """`prompts/<base>.<lang>.yaml`, English when the language file is missing."""
+    path = PROMPTS_DIR / f"{base}.{lang}.yaml"
     if not path.exists():
-        path = PROMPTS_DIR / "agents" / "labels.en.yaml"
+        path = PROMPTS_DIR / f"{base}.en.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))

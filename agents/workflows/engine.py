@@ -207,6 +207,7 @@ def _request_approval(
     step.notified_at = None
     details = {
         "run_id": run.id,
+        "workflow": run.workflow,
         "step": step.name,
         "role": spec.role,
         "conversation_key": run.conversation_key,
@@ -215,7 +216,7 @@ def _request_approval(
     append_event(
         session, run.tenant_id, run.id, "approval.requested", step=step.name, details=details
     )
-    enqueue_event(session, run.tenant_id, "approval.requested", details)
+    enqueue_event(session, run.tenant_id, "run.waiting_approval", details)
 
 
 def finish(
@@ -251,31 +252,63 @@ def finish(
     if failed_step:
         details["failed_step"] = failed_step
     append_event(session, run.tenant_id, run.id, f"run.{status}", actor=actor, details=details)
-    if status in ("succeeded", "failed"):
-        enqueue_event(session, run.tenant_id, f"run.{status}", details)
+    # Every terminal state is an outbound event (run.succeeded / run.failed / run.cancelled).
+    enqueue_event(
+        session,
+        run.tenant_id,
+        f"run.{status}",
+        {**details, "actor": actor} if status == "cancelled" else details,
+    )
     WORKFLOW_RUNS_FINISHED.labels(run.workflow, status).inc()
     return True
 
 
 def claim_step(
-    session: Session, tenant_id: str, step_id: int, attempt: int
+    session: Session,
+    tenant_id: str,
+    step_id: int,
+    attempt: int,
+    lease_seconds: float = 30.0,
 ) -> tuple[WorkflowRun, WorkflowStep] | None:
-    """Mark this attempt running; None when it is not ours to run (stale or duplicate)."""
+    """Mark this attempt running; None when it is not ours to run (stale or duplicate).
+
+    A step still `running` this attempt whose lease ran out lost its worker (SIGKILL, OOM):
+    a redelivered message for it takes it over at once instead of waiting for the sweeper.
+    """
     found = _locked_step(session, tenant_id, step_id)
     if found is None:
         return None
     run, step = found
-    if run.status not in RUN_ACTIVE or step.status != "queued" or step.attempt != attempt:
+    if run.status not in RUN_ACTIVE or step.attempt != attempt:
+        return None
+    at = now()
+    if step.status == "running" and (aware(step.lease_until) or at) < at:
+        append_event(
+            session,
+            tenant_id,
+            run.id,
+            "step.taken_over",
+            step=step.name,
+            details={"attempt": attempt},
+        )
+    elif step.status != "queued":
         return None
     spec = spec_of(run, step)
     step.status = "running"
-    step.started_at = now()
-    grace = min(LEASE_GRACE_SECONDS, spec.timeout_seconds)
-    step.lease_until = step.started_at + timedelta(seconds=spec.timeout_seconds + grace)
+    step.started_at = at
+    step.lease_until = lease_end(step.started_at, spec, lease_seconds, at)
     append_event(
         session, tenant_id, run.id, "step.started", step=step.name, details={"attempt": attempt}
     )
     return run, step
+
+
+def lease_end(started_at: datetime, spec: StepSpec, lease_seconds: float, at: datetime) -> datetime:
+    """A lease runs `lease_seconds` from the last heartbeat, never past the step's timeout
+    (+ grace): a step that hangs stops being renewed and is retried per its policy."""
+    grace = min(LEASE_GRACE_SECONDS, spec.timeout_seconds)
+    hard_end = aware(started_at) + timedelta(seconds=spec.timeout_seconds + grace)  # type: ignore[operator]
+    return min(at + timedelta(seconds=lease_seconds), hard_end)
 
 
 def complete_step(
@@ -312,22 +345,41 @@ def complete_step(
         step=step.name,
         details={"attempt": attempt, "tokens": tokens, "cost_usd": cost_usd},
     )
+    enqueue_event(
+        session,
+        tenant_id,
+        "run.step_succeeded",
+        {
+            "run_id": run.id,
+            "workflow": run.workflow,
+            "conversation_key": run.conversation_key,
+            "step": step.name,
+            "attempt": attempt,
+        },
+    )
     return advance(session, run)
 
 
 def fail_attempt(
-    session: Session, tenant_id: str, step_id: int, attempt: int, error: str
+    session: Session,
+    tenant_id: str,
+    step_id: int,
+    attempt: int,
+    error: str,
+    *,
+    final: bool = False,
 ) -> list[Dispatch] | None:
-    """Retry with backoff while attempts are left; then fail the step (and compensate)."""
+    """Retry with backoff while attempts are left; then fail the step (and compensate).
+    `final`: retrying cannot help (the result is data the database refuses) - fail now."""
     found = _running(session, tenant_id, step_id, attempt)
     if found is None:
         return None
     run, step = found
-    return retry_or_fail(session, run, step, error)
+    return retry_or_fail(session, run, step, error, final=final)
 
 
 def retry_or_fail(
-    session: Session, run: WorkflowRun, step: WorkflowStep, error: str
+    session: Session, run: WorkflowRun, step: WorkflowStep, error: str, *, final: bool = False
 ) -> list[Dispatch]:
     spec = spec_of(run, step)
     step.error = error[:500]
@@ -339,7 +391,7 @@ def retry_or_fail(
         step=step.name,
         details={"attempt": step.attempt, "error": step.error},
     )
-    if step.attempt < spec.retry.max_attempts:
+    if not final and step.attempt < spec.retry.max_attempts:
         return [queue_step(session, run, step, spec, attempt=step.attempt + 1)]
     step.status = "failed"
     step.finished_at = now()

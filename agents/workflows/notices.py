@@ -16,7 +16,7 @@ from agents.notify import Notice, deliver
 from agents.roster import get_agent
 from agents.workflows.engine import aware, steps_of, template_of
 from agents.workflows.states import RUN_TERMINAL
-from integrations.db.models import WorkflowRun, WorkflowStep
+from integrations.db.models import Role, WorkflowRun, WorkflowStep
 from integrations.db.session import tenant_session
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
@@ -65,7 +65,11 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
                     step=step.name,
                     tokens=step.tokens,
                     dedupe_key=f"run:{run.id}:step:{step.name}:result",
-                    extra={"mode": step.mode or "", "workflow": run.workflow},
+                    extra={
+                        "mode": step.mode or "",
+                        "workflow": run.workflow,
+                        "requester": run.user_id,
+                    },
                 ),
             )
         )
@@ -88,7 +92,7 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
                 error=run.error,
                 failed_step=failed,
             ),
-            extra={"status": run.status, "workflow": run.workflow},
+            extra={"status": run.status, "workflow": run.workflow, "requester": run.user_id},
         )
         out.append(("run" if wanted else "run-silent", None, notice))
     return out
@@ -103,6 +107,7 @@ def _notify_finish(run: WorkflowRun) -> bool:
 
 def _approval_notice(run: WorkflowRun, step: WorkflowStep, base: dict) -> Notice:
     escalated = step.escalated_at is not None
+    escalate_to = _escalation_role(run, step) if escalated else ""
     deadline = aware(step.deadline_at)
     text = render_lang(
         "workflows/{lang}/approval_escalated.md"
@@ -113,9 +118,13 @@ def _approval_notice(run: WorkflowRun, step: WorkflowStep, base: dict) -> Notice
         workflow=run.workflow,
         step=step.name,
         role=step.approval_role,
+        escalate_to=escalate_to,
         deadline=deadline.strftime("%Y-%m-%d %H:%M") if deadline else "",
     )
     suffix = "escalated" if escalated else "approval"
+    extra = {"workflow": run.workflow, "escalated": "1" if escalated else "0"}
+    if escalated:
+        extra["escalate_to"] = escalate_to
     return Notice(
         **base,
         kind="approval_request",
@@ -123,8 +132,103 @@ def _approval_notice(run: WorkflowRun, step: WorkflowStep, base: dict) -> Notice
         step=step.name,
         approval_role=step.approval_role,
         dedupe_key=f"run:{run.id}:step:{step.name}:{suffix}",
-        extra={"workflow": run.workflow, "escalated": "1" if escalated else "0"},
+        extra={**extra, **approval_facts(run, step, steps_before=_earlier_outputs(run, step))},
     )
+
+
+PLAN_SUMMARY_CHARS = 600
+FACT_INPUTS = ("service", "environment", "version")
+
+
+def _earlier_outputs(run: WorkflowRun, step: WorkflowStep) -> list[WorkflowStep]:
+    """Succeeded steps before the approval, nearest first: the plan people approve."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(run)
+    if session is None:
+        return []
+    earlier = [
+        s
+        for s in steps_of(session, run.id)
+        if s.position < step.position and s.status == "succeeded" and s.output
+    ]
+    return sorted(earlier, key=lambda s: s.position, reverse=True)
+
+
+def approval_facts(
+    run: WorkflowRun, step: WorkflowStep, *, steps_before: list[WorkflowStep]
+) -> dict[str, str]:
+    """What an approver needs to judge the request, as plain facts (each channel renders
+    them its own way: Slack mentions the requester and shows the deadline in the reader's
+    time zone)."""
+    inputs = {str(k): str(v) for k, v in (run.inputs or {}).items()}
+    facts = {name: inputs[name] for name in FACT_INPUTS if inputs.get(name)}
+    facts["requester"] = run.user_id
+    deadline = aware(step.deadline_at)
+    if deadline:
+        facts["deadline"] = deadline.isoformat()
+    if steps_before:
+        plan = (steps_before[0].output or "").strip()
+        if len(plan) > PLAN_SUMMARY_CHARS:
+            plan = plan[:PLAN_SUMMARY_CHARS].rsplit("\n", 1)[0].rstrip() + " …"
+        facts["plan_summary"] = plan
+        facts["plan_step"] = steps_before[0].name
+    return facts
+
+
+def announce_decision(
+    settings: Settings,
+    tenant_id: str,
+    run_id: int,
+    *,
+    approved: bool,
+    user_id: str,
+    expired: bool = False,
+) -> None:
+    """Tell the run's conversation that its approval was decided - whoever decided and
+    wherever (button, command, App Home, API, CLI), or that it expired undecided: channels
+    update the request message. Delivered once per step decision (dedupe key)."""
+    with tenant_session(settings.database_url, tenant_id) as session:
+        run = session.get(WorkflowRun, run_id)
+        if run is None:
+            return
+        closed = [
+            s
+            for s in steps_of(session, run_id)
+            if s.kind == "approval" and (s.decided_at or (expired and s.status == "expired"))
+        ]
+        if not closed:
+            return
+        step = max(closed, key=lambda s: aware(s.decided_at or s.finished_at))  # type: ignore[arg-type, return-value]
+        at = aware(step.decided_at or step.finished_at)
+        notice = Notice(
+            tenant_id=run.tenant_id,
+            conversation_key=run.conversation_key,
+            run_id=run.id,
+            lang=run.lang,
+            kind="approval_decided",
+            text=step.output or "",
+            step=step.name,
+            approval_role=step.approval_role,
+            dedupe_key=f"run:{run.id}:step:{step.name}:decided",
+            extra={
+                "workflow": run.workflow,
+                "approved": "1" if approved else "0",
+                "outcome": "expired" if expired else ("approved" if approved else "rejected"),
+                "decided_by": user_id,
+                "decided_at": at.isoformat() if at else "",
+            },
+        )
+    deliver(settings, notice)
+
+
+def _escalation_role(run: WorkflowRun, step: WorkflowStep) -> str:
+    """The step's `escalate_to`, else the role above the one it needs (admin -> owner)."""
+    try:
+        configured = template_of(run).step(step.name).escalate_to
+    except (ValidationError, KeyError):
+        configured = None
+    return configured or Role(step.approval_role or "admin").next_up().value
 
 
 def flush_notices(settings: Settings, tenant_id: str, run_id: int) -> int:

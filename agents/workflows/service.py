@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agents.environments import is_protected
 from agents.roster import get_task
 from agents.workflows.dispatch import dispatch
 from agents.workflows.embedded_beat import start_embedded_beat
 from agents.workflows.engine import (
     Dispatch,
     advance,
+    aware,
     create_run,
     decision_text,
     finish,
     lock_run,
     now,
     steps_of,
+    template_of,
 )
 from agents.workflows.errors import (
     InvalidTransition,
@@ -34,16 +38,19 @@ from agents.workflows.errors import (
 )
 from agents.workflows.events import append_event
 from agents.workflows.loader import load_template
-from agents.workflows.notices import RESULT_KINDS, flush_notices
+from agents.workflows.notices import RESULT_KINDS, announce_decision, flush_notices
+from agents.workflows.refund import QUOTA_REF_INPUT
 from agents.workflows.spec import WorkflowTemplate
 from agents.workflows.states import RUN_TERMINAL, STEP_ACTIVE
 from agents.workflows.views import RunView, StepView, run_view
+from integrations.billing.quota import Reservation
 from integrations.db.events import enqueue_event, record_audit
 from integrations.db.models import Role, WorkflowRun, WorkflowStep
 from integrations.db.session import tenant_session
-from integrations.db.tenants import role_of
+from integrations.db.tenants import role_of, self_approval_allowed, users_with_role
 from integrations.observability.logging import bound_context, get_logger
-from integrations.observability.metrics import WORKFLOW_RUNS_STARTED
+from integrations.observability.metrics import APPROVAL_WAIT_SECONDS, WORKFLOW_RUNS_STARTED
+from integrations.security.text_hygiene import clean_text
 from integrations.settings import Settings
 
 __all__ = [
@@ -85,19 +92,22 @@ class WorkflowService:
         lang: str = "en",
     ) -> RunView:
         template = load_template(self.settings, tenant_id, workflow)
-        inputs = {str(k): str(v) for k, v in inputs.items()}
+        # Every channel (chat, API, CLI, webhooks) comes through here: no control characters
+        # reach the gate, the database or a deploy hook.
+        inputs = {clean_text(str(k)): clean_text(str(v)) for k, v in inputs.items()}
         missing = [k for k in template.inputs if not inputs.get(k)]
         if missing:
             raise WorkflowError("missing_input", workflow=workflow, missing=", ".join(missing))
         resolved = _resolve_steps(template, inputs)
         with tenant_session(self.settings.database_url, tenant_id) as session:
-            self._before_start(
+            reservation = self._before_start(
                 session,
                 tenant_id=tenant_id,
                 workflow=workflow,
                 user_id=user_id,
                 inputs=inputs,
                 lang=lang,
+                deploys_unapproved=deploys_without_approval(template),
             )
             run, plan = create_run(
                 session,
@@ -109,6 +119,10 @@ class WorkflowService:
                 lang=lang if lang in ("en", "nl") else "en",
                 resolved=resolved,
             )
+            if reservation is not None:
+                # Which quota entry this run holds: a run that ends without any result
+                # (our or the provider's failure) gives it back (agents.workflows.refund).
+                run.inputs = {**run.inputs, QUOTA_REF_INPUT: reservation.ref}
             run_id = run.id
         WORKFLOW_RUNS_STARTED.labels(workflow).inc()
         with bound_context(run_id=run_id, tenant_id=tenant_id, conversation_id=conversation_key):
@@ -125,7 +139,8 @@ class WorkflowService:
         user_id: str,
         inputs: dict[str, str],
         lang: str,
-    ) -> None:
+        deploys_unapproved: bool | None = None,
+    ) -> Reservation | None:
         """Hook run inside the start transaction, before the run row exists.
 
         Role checks and the plan quota (`agents.gate.check_start`): a refusal is a
@@ -134,7 +149,7 @@ class WorkflowService:
         """
         from agents.gate import check_start
 
-        check_start(
+        return check_start(
             self.settings,
             session,
             tenant_id=tenant_id,
@@ -142,6 +157,7 @@ class WorkflowService:
             user_id=user_id,
             inputs=inputs,
             lang=lang,
+            deploys_unapproved=deploys_unapproved,
         )
 
     # --- reading ------------------------------------------------------------------------------
@@ -160,11 +176,15 @@ class WorkflowService:
         conversation_key: str | None = None,
         status: str | None = None,
         limit: int = 20,
+        before: int | None = None,
     ) -> list[RunView]:
+        """Newest first; `before` (a run id) continues a previous page (keyset cursor)."""
         with tenant_session(self.settings.database_url, tenant_id) as session:
             query = (
                 select(WorkflowRun).order_by(WorkflowRun.id.desc()).limit(max(1, min(limit, 500)))
             )
+            if before is not None:
+                query = query.where(WorkflowRun.id < before)
             if conversation_key is not None:
                 query = query.where(WorkflowRun.conversation_key == conversation_key)
             if status is not None:
@@ -219,14 +239,18 @@ class WorkflowService:
                 role = role_of(session, user_id)
                 if role is None or not role.at_least(required):
                     raise NotAllowed(required.value)
+                if approved:
+                    _check_four_eyes(session, tenant_id, run, user_id, required)
                 at = now()
                 step.status = "succeeded" if approved else "rejected"
                 step.decided_by = user_id
                 step.decided_at = at
+                _record_approval_wait(run, step, at, approved)
                 step.finished_at = at
                 step.output = decision_text(run.lang, approved=approved, user=user_id, at=at)
                 details = {
                     "run_id": run_id,
+                    "workflow": run.workflow,
                     "step": step.name,
                     "approved": approved,
                     "user_id": user_id,
@@ -243,7 +267,9 @@ class WorkflowService:
                     actor=user_id,
                     details=details,
                 )
-                enqueue_event(session, tenant_id, "approval.decided", details)
+                enqueue_event(
+                    session, tenant_id, "run.approved" if approved else "run.rejected", details
+                )
                 record_audit(
                     session,
                     tenant_id,
@@ -261,6 +287,8 @@ class WorkflowService:
         except NotAllowed as refused:
             self._audit_refusal(tenant_id, run_id, user_id, action, refused.required_role)
             raise
+        # Before the next steps' notices: the request message loses its buttons first.
+        announce_decision(self.settings, tenant_id, run_id, approved=approved, user_id=user_id)
         self._after_commit(tenant_id, run_id, plan)
         return self.get(tenant_id, run_id)
 
@@ -340,6 +368,64 @@ class WorkflowService:
             sweep(self.settings)
         except Exception:  # an unmigrated database must not break start-up
             log.warning("embedded_recovery_skipped", exc_info=True)
+
+
+def deploys_without_approval(template: WorkflowTemplate) -> bool:
+    """Does a deploy step run without an approval step before it (in its `needs` chain)?"""
+    steps = {s.name: s for s in template.steps}
+
+    def approved(name: str, seen: set[str]) -> bool:
+        for dep in steps[name].needs:
+            if dep in seen:
+                continue
+            seen.add(dep)
+            if steps[dep].kind == "approval" or approved(dep, seen):
+                return True
+        return False
+
+    return any(s.kind == "deploy" and not approved(s.name, set()) for s in template.steps)
+
+
+def _check_four_eyes(
+    session: Session, tenant_id: str, run: WorkflowRun, user_id: str, required: Role
+) -> None:
+    """Four eyes on production: the requester of a production run does not approve it.
+
+    Here, in the one approve path every channel uses (chat, Slack button, CLI, API). A
+    tenant of one person turns it off with `bmad tenants set T --self-approval`. The
+    refusal names who can approve instead.
+    """
+    if run.user_id != user_id or not is_production_run(run.workflow, run.inputs or {}):
+        return
+    if self_approval_allowed(session, tenant_id):
+        return
+    others = [u for u in users_with_role(session, required) if u != user_id]
+    raise NotAllowed(
+        required.value,
+        "self_approval" if others else "self_approval_alone",
+        run_id=run.id,
+        approvers=", ".join(others[:5]),
+        role=required.value,
+    )
+
+
+def is_production_run(workflow: str, inputs: dict[str, str]) -> bool:
+    """A run aimed at a protected environment (any spelling), or the production template."""
+    return workflow == "production_deploy" or is_protected(str(inputs.get("environment") or ""))
+
+
+def _record_approval_wait(
+    run: WorkflowRun, step: WorkflowStep, at: datetime, approved: bool
+) -> None:
+    """Approval wait = decided - requested; requested = deadline - the step's timeout."""
+    if step.deadline_at is None:
+        return
+    timeout = template_of(run).step(step.name).approval_timeout_seconds
+    asked = aware(step.deadline_at) - timedelta(seconds=timeout)  # type: ignore[operator]
+    decision = "approved" if approved else "rejected"
+    APPROVAL_WAIT_SECONDS.labels(run.workflow, decision).observe(
+        max(0.0, (at - asked).total_seconds())
+    )
 
 
 def _resolve_steps(

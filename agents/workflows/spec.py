@@ -44,6 +44,10 @@ class StepSpec(BaseModel):
     # approval steps
     role: str = "admin"
     approval_timeout_seconds: float = Field(24 * 3600.0, gt=0)
+    # deploy steps: what the tenant's deploy hook is asked to do (a compensation rolls back)
+    action: Literal["deploy", "rollback"] = "deploy"
+    # Who an undecided approval escalates to (a role); default: the role above `role`.
+    escalate_to: str | None = None
     # notify steps: which reply template to post (prompts/workflows/<lang>/<message>.md)
     message: str = "run_summary"
     # Test-only: the input whose value (seconds) the step sleeps before working, so a test
@@ -54,8 +58,11 @@ class StepSpec(BaseModel):
     def _kind_fields(self) -> StepSpec:
         if self.kind == "agent" and not (self.agent and self.task):
             raise ValueError(f"agent step {self.name!r} needs agent and task")
-        if self.kind == "approval" and self.role not in {"owner", "admin", "member", "viewer"}:
+        roles = {"owner", "admin", "member", "viewer"}
+        if self.kind == "approval" and self.role not in roles:
             raise ValueError(f"approval step {self.name!r}: unknown role {self.role!r}")
+        if self.escalate_to is not None and self.escalate_to not in roles:
+            raise ValueError(f"step {self.name!r}: unknown escalate_to role {self.escalate_to!r}")
         return self
 
 

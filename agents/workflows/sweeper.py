@@ -29,18 +29,24 @@ from agents.workflows.engine import (
     template_of,
 )
 from agents.workflows.events import append_event
-from agents.workflows.notices import RESULT_KINDS, flush_notices
+from agents.workflows.notices import RESULT_KINDS, announce_decision, flush_notices
 from agents.workflows.states import RUN_ACTIVE, RUN_TERMINAL, STEP_OPEN
 from integrations.db.events import enqueue_event
 from integrations.db.models import WorkflowRun, WorkflowStep
 from integrations.db.session import admin_session, tenant_session
 from integrations.observability.logging import get_logger
-from integrations.observability.metrics import WORKFLOW_STEPS_BY_STATUS, WORKFLOW_STEPS_REQUEUED
+from integrations.observability.metrics import (
+    WORKFLOW_QUEUE_AGE,
+    WORKFLOW_STEPS_BY_STATUS,
+    WORKFLOW_STEPS_REQUEUED,
+)
 from integrations.settings import Settings
 
 log = get_logger(__name__)
 
-STALE_QUEUED_SECONDS = 600.0
+# A queued step whose message a dead worker had prefetched (unacked: the Redis transport
+# would restore it only after its visibility timeout) is sent again after this long.
+STALE_QUEUED_SECONDS = 180.0
 
 
 def sweep(settings: Settings, at: datetime | None = None) -> dict[str, int]:
@@ -63,8 +69,14 @@ def _record_depth(settings: Settings) -> None:
                 .group_by(WorkflowStep.status)
             ).all()
         )
+        oldest = session.scalar(
+            select(func.min(WorkflowStep.queued_at)).where(WorkflowStep.status == "queued")
+        )
     for status in STEP_OPEN:
         WORKFLOW_STEPS_BY_STATUS.labels(status).set(counts.get(status, 0))
+    # Queue age: how long the oldest queued step has waited for a worker (alerted on).
+    age = (now() - aware(oldest)).total_seconds() if oldest is not None else 0.0  # type: ignore[operator]
+    WORKFLOW_QUEUE_AGE.set(max(0.0, age))
 
 
 def _steps_of_active_runs(
@@ -219,5 +231,7 @@ def _expire_one(settings: Settings, tenant_id: str, run_id: int, step_id: int, a
             )
             finish(session, run, "failed", error="approval expired", failed_step=step.name)
             outcome = "expired"
+    if outcome == "expired":  # the request message loses its buttons, says it expired
+        announce_decision(settings, tenant_id, run_id, approved=False, user_id="", expired=True)
     flush_notices(settings, tenant_id, run_id)
     return outcome

@@ -16,6 +16,7 @@ class StepView(BaseModel):
     kind: str
     status: str
     output: str | None
+    duration_seconds: float | None = None  # started to finished (the web console shows it)
 
 
 class RunView(BaseModel):
@@ -41,9 +42,17 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
         created_at=aware(run.created_at),  # type: ignore[arg-type]
         conversation_key=run.conversation_key,
         user_id=run.user_id,
-        inputs={k: str(v) for k, v in (run.inputs or {}).items()},
+        # "_" inputs are internal bookkeeping (e.g. the quota reference), not shown.
+        inputs={k: str(v) for k, v in (run.inputs or {}).items() if not k.startswith("_")},
         steps=[
-            StepView(name=s.name, agent=s.agent, kind=s.kind, status=s.status, output=s.output)
+            StepView(
+                name=s.name,
+                agent=s.agent,
+                kind=s.kind,
+                status=s.status,
+                output=s.output,
+                duration_seconds=_duration(s),
+            )
             for s in steps
             if not (s.is_compensation and s.status in ("pending", "skipped"))
         ],
@@ -51,3 +60,9 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
         approval_role=waiting.approval_role if waiting else None,
         error=run.error,
     )
+
+
+def _duration(step: WorkflowStep) -> float | None:
+    if step.started_at is None or step.finished_at is None:
+        return None
+    return max(0.0, (aware(step.finished_at) - aware(step.started_at)).total_seconds())
