@@ -7,7 +7,9 @@ left to the pipeline's error handling.
 
 from __future__ import annotations
 
+from agents.gate import QuotaExceeded
 from agents.roster import list_agents
+from agents.workflows.loader import list_templates, load_template
 from agents.workflows.service import (
     InvalidTransition,
     NotAllowed,
@@ -16,13 +18,30 @@ from agents.workflows.service import (
     WorkflowError,
     WorkflowService,
 )
+from agents.workflows.spec import WorkflowTemplate
 from conversations import runs
+from conversations.named_workflows import NAMED_INTENT
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, Intent
 from conversations.outcome import Outcome
 from conversations.replies import render
+from conversations.request_text import join_turns, request_limits
 from conversations.state import ConversationState
 from conversations.usage import usage_text
 from integrations.settings import Settings
+
+
+def request_inputs(state: ConversationState) -> dict[str, str]:
+    """`request_text` (the user's words of this request) and, when earlier turns were
+    carried over, `request_context` (newest last): run inputs next to the slots."""
+    found: dict[str, str] = {}
+    text = join_turns(state.request_turns)
+    if text:
+        found["request_text"] = text
+    context = join_turns(state.request_context)
+    if context:
+        found["request_context"] = context
+    return found
+
 
 # Intents not worth listing in "what I can do".
 _NOT_OFFERED = frozenset({"greet", "help", OUT_OF_SCOPE})
@@ -64,10 +83,34 @@ class Actor:
         slots = dict(state.slots)
         if handler.kind == "agent_task":
             workflow = "single_task"
-            inputs: dict[str, str | None] = {"agent": handler.agent, "task": handler.task, **slots}
+            inputs: dict[str, str] = {
+                "agent": handler.agent or "",
+                "task": handler.task or "",
+                **slots,
+            }
         else:
             workflow = handler.workflow_for(slots) or ""
-            inputs = slots
+            inputs = dict(slots)
+        return self._start_run(
+            state, user_id, intent, workflow, inputs, spec.description.get(state.lang)
+        )
+
+    def start_named(self, state: ConversationState, user_id: str, workflow: str) -> Outcome:
+        """A workflow the user named ("start the release workflow"), inputs from slots."""
+        what = render("named_workflow", state.lang, workflow=workflow)
+        return self._start_run(state, user_id, NAMED_INTENT, workflow, dict(state.slots), what)
+
+    def _start_run(
+        self,
+        state: ConversationState,
+        user_id: str,
+        intent: str,
+        workflow: str,
+        inputs: dict[str, str],
+        what: str,
+    ) -> Outcome:
+        slots = {k: v for k, v in state.slots.items()}
+        inputs = {**inputs, **request_inputs(state)}
         try:
             run = self.workflows.start(
                 tenant_id=state.tenant_id,
@@ -81,18 +124,38 @@ class Actor:
             return self._not_allowed(state, intent, err)
         except WorkflowError as err:
             reason = err.message_in(state.lang)
-            return Outcome("error", render("run_refused", state.lang, reason=reason), intent)
+            text = render("run_refused", state.lang, reason=reason)
+            upgrade = err.refusal.upgrade_url if isinstance(err, QuotaExceeded) else None
+            return Outcome("error", text, intent, upgrade_url=upgrade)
         state.add_run(run.id)
         text = render(
             "started",
             state.lang,
             run_id=run.id,
             workflow=run.workflow,
-            what=spec.description.get(state.lang),
+            what=what,
             slots=slots,
             waiting_approval=bool(run.waiting_approval),
         )
         return Outcome("started", text, intent, run_ids=[run.id])
+
+    def too_long(
+        self, state: ConversationState, intent: str, what: str, workflow: str | None = None
+    ) -> Outcome | None:
+        """The per-task input limit: a clear refusal when the request's text exceeds it."""
+        length = len(request_inputs(state).get("request_text", ""))
+        limit = request_limits().for_task(intent, workflow)
+        if length <= limit:
+            return None
+        text = render("request_too_long", state.lang, length=length, limit=limit, what=what)
+        return Outcome("error", text, intent)
+
+    # -- named workflows --------------------------------------------------------------
+    def workflow_names(self, tenant_id: str) -> list[str]:
+        return list_templates(self.settings, tenant_id)
+
+    def template(self, tenant_id: str, name: str) -> WorkflowTemplate:
+        return load_template(self.settings, tenant_id, name)
 
     # -- run control ------------------------------------------------------------------
     def find_run(self, action: str, state: ConversationState, run_id: int | None) -> RunView | None:
@@ -140,5 +203,7 @@ class Actor:
         return render("run_status", lang, run=run, active=runs.is_active(run))
 
     def _not_allowed(self, state: ConversationState, intent: str, err: NotAllowed) -> Outcome:
+        if err.code != "not_allowed":  # e.g. four eyes: its own message says who can
+            return Outcome("error", err.message_in(state.lang), intent)
         text = render("not_allowed", state.lang, role=err.required_role)
         return Outcome("error", text, intent)

@@ -15,3 +15,5 @@ class Outcome:
     run_ids: list[int] = field(default_factory=list)
     # forget_me confirmed: the pipeline deletes the state instead of saving it.
     forget: bool = False
+    # The plan's quota refused a run: where to upgrade (the API answers 402 with it).
+    upgrade_url: str | None = None

@@ -15,6 +15,7 @@ from threading import Lock as ThreadLock
 import redis
 from redis.exceptions import LockError
 from redis.lock import Lock
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from agents.workflows.service import WorkflowService
 from conversations.acting import Actor
@@ -39,6 +40,7 @@ from integrations.observability.metrics import (
     TURN_LATENCY,
     TURNS,
 )
+from integrations.observability.tracing import span
 from integrations.rate_limit import Limited, TurnRateLimiter
 from integrations.redis_store import get_redis
 from integrations.settings import Settings
@@ -61,20 +63,33 @@ class TurnPipeline:
         self.workflows = WorkflowService(settings)
         self.actor = Actor(settings, self.catalog, self.workflows)
         self.dialogue = DialogueManager(
-            self.catalog, self.actor, self._understand, settings.nlu_llm_threshold
+            self.catalog,
+            self.actor,
+            self._understand,
+            settings.nlu_llm_threshold,
+            pending_ttl_seconds=settings.pending_ttl_seconds,
         )
 
     def _understand(self, text: str, lang: str) -> IntentResult:
-        return get_cascade(self.settings).understand(text, lang=lang)
+        with span("bmad.nlu") as nlu:
+            result = get_cascade(self.settings).understand(text, lang=lang)
+            nlu.set_attribute("bmad.intent", result.intent)
+            nlu.set_attribute("bmad.nlu_source", result.source)
+            return result
 
     def handle(self, message: Message) -> Reply:
         started = time.perf_counter()
-        with bound_context(
-            conversation_id=message.conversation_key,
-            tenant_id=message.tenant_id,
-            channel=message.channel,
+        with (
+            bound_context(
+                conversation_id=message.conversation_key,
+                tenant_id=message.tenant_id,
+                channel=message.channel,
+            ),
+            span("bmad.turn", channel=message.channel, tenant=message.tenant_id) as turn,
         ):
             reply, result = self._handle(message)
+            turn.set_attribute("bmad.intent", reply.intent or "none")
+            turn.set_attribute("bmad.reply_kind", reply.kind)
         TURNS.labels(reply.intent or "none", reply.kind, message.channel).inc()
         TURN_LATENCY.labels(message.channel).observe(time.perf_counter() - started)
         if result is not None:
@@ -85,7 +100,9 @@ class TurnPipeline:
         claimed = False
         progress = _Progress()
         try:
-            claimed = claim_event(self.redis, message.tenant_id, message.event_id)
+            claimed = claim_event(
+                self.redis, message.tenant_id, message.event_id, message.claim_token
+            )
             if not claimed:
                 log.info("turn_duplicate", event_id=message.event_id)
                 return self._reply(message, Outcome("duplicate", ""), "en"), None
@@ -102,7 +119,11 @@ class TurnPipeline:
         except (redis.ConnectionError, redis.TimeoutError) as err:
             log.error("turn_memory_unreachable", error=str(err))
             self._release(message, claimed and not progress.acted)
-            return self._failure(message, "memory_down"), None
+            return self._unavailable(message, "memory_down", progress), None
+        except (OperationalError, InterfaceError) as err:
+            log.error("turn_database_unreachable", error=type(err).__name__)
+            self._release(message, claimed and not progress.acted)
+            return self._unavailable(message, "error", progress), None
         except LockError as err:
             # Waited too long behind another turn of this conversation (or lost the lock).
             log.warning("turn_lock_failed", error=str(err))
@@ -172,11 +193,19 @@ class TurnPipeline:
             confidence=result.confidence if result else None,
             run_ids=outcome.run_ids,
             conversation_key=message.conversation_key,
+            upgrade_url=outcome.upgrade_url,
         )
 
     def _failure(self, message: Message, template: str, **facts: object) -> Reply:
         lang = _guess_lang(message.text)
         return self._reply(message, Outcome("error", render(template, lang, **facts)), lang)
+
+    def _unavailable(self, message: Message, template: str, progress: _Progress) -> Reply:
+        """Redis or the database is down. Before acting nothing happened and the event id
+        was released: say so (`unavailable`), so HTTP callers get 503 and retry."""
+        reply = self._failure(message, template)
+        reply.unavailable = not progress.acted
+        return reply
 
     def _rate_limited(self, message: Message, limited: Limited) -> Reply:
         """Refuse the turn before it touches the conversation; the event id is released so

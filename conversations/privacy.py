@@ -8,9 +8,13 @@ Conversation documents are indexed per user (a Redis set of conversation keys, k
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from agents.notify import stream_key
 from conversations.store import state_key, user_index_key
 from integrations.privacy.forget import forget_user_data
-from integrations.redis_store import get_redis
+from integrations.redis_store import get_redis, key
 from integrations.settings import Settings
 
 
@@ -26,12 +30,33 @@ def forget_user(settings: Settings, tenant_id: str, user_id: str) -> int:
 
 
 def forget_conversations(settings: Settings, tenant_id: str, user_id: str) -> int:
-    """Delete every conversation document `user_id` spoke in; returns how many."""
+    """Delete every conversation document `user_id` spoke in and its notice stream; drop
+    the user's notices elsewhere and every key named after them (counters, caches).
+    Returns how many conversation documents were deleted."""
     client = get_redis(settings.redis_url)
     index = user_index_key(tenant_id, user_id)
     keys = sorted(client.smembers(index))
     deleted = 0
     for conversation_key in keys:
         deleted += int(client.delete(state_key(tenant_id, conversation_key)))
+        client.delete(stream_key(tenant_id, conversation_key))
     client.delete(index)
+    _forget_keys_and_notices(client, tenant_id, user_id)
     return deleted
+
+
+def _forget_keys_and_notices(client: Any, tenant_id: str, user_id: str) -> None:
+    """Tenant keys named after the user (their id is the last `:`-segment: counters,
+    caches, DM documents and streams) go; in the remaining notice streams, entries that
+    name the user as a whole word go. Only the last segment: a user called `dm` or `conv`
+    must not take other people's keys along. A rare admin operation, so a scan of the
+    tenant's own keyspace is acceptable."""
+    mention = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(user_id)}(?![A-Za-z0-9_])")
+    notices = key(tenant_id, "notices") + ":"
+    for name in list(client.scan_iter(match=key(tenant_id, "*"), count=500)):
+        if name.rpartition(":")[2] == user_id:
+            client.delete(name)
+        elif name.startswith(notices) and client.type(name) == "stream":
+            doomed = [i for i, f in client.xrange(name) if mention.search(f.get("notice", ""))]
+            if doomed:
+                client.xdel(name, *doomed)

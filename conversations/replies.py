@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from integrations.slack.mrkdwn import slack_finalize
+
 REPLIES_DIR = Path(__file__).resolve().parents[1] / "prompts" / "replies"
 LANGS = ("en", "nl")
 DEFAULT_LANG = "en"
@@ -22,6 +24,7 @@ def _env() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(REPLIES_DIR)),
         autoescape=False,
+        finalize=slack_finalize,  # replies are mrkdwn: values inert, template markup live
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

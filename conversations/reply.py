@@ -27,3 +27,8 @@ class Reply(BaseModel):
     conversation_key: str = ""
     # Set when the turn was refused by a rate limit: seconds until the budget refills.
     retry_after: int | None = None
+    # Redis or the database was unreachable: nothing was done, the caller should retry
+    # (HTTP adapters answer 503 + Retry-After).
+    unavailable: bool = False
+    # Set when the plan's quota refused a run: the upgrade link (HTTP API: 402).
+    upgrade_url: str | None = None

@@ -20,9 +20,18 @@ class WordLists(BaseModel):
     yes: dict[str, list[str]]
     no: dict[str, list[str]]
     abandon: dict[str, list[str]]
+    abandon_bare: dict[str, list[str]]
+    filler: dict[str, list[str]]
+    hesitation: dict[str, list[str]]
     correction: dict[str, list[str]]
     reference: dict[str, list[str]]
+    reference_nouns: dict[str, list[str]]
+    other_reference: dict[str, list[str]]
     ordinals: dict[str, list[str]]
+    request_verbs: dict[str, dict[str, list[str]]]
+    elision: dict[str, list[str]]
+    openers: dict[str, list[str]]
+    named_workflow: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -36,8 +45,17 @@ def normalize(text: str) -> str:
 
 def _all(lists: dict[str, list[str]]) -> list[str]:
     """Every language's phrases: a Dutch user may still type "ok" or "yes"."""
-    phrases = {normalize(p) for words in lists.values() for p in words}
-    return sorted(phrases, key=len, reverse=True)
+    key = id(lists)
+    cached = _ALL_CACHE.get(key)
+    if cached is None or cached[0] is not lists:
+        phrases = {normalize(p) for words in lists.values() for p in words}
+        cached = (lists, sorted(phrases, key=len, reverse=True))
+        _ALL_CACHE[key] = cached
+    return cached[1]
+
+
+# Normalised, longest-first phrases per word list (the lists are loaded once per process).
+_ALL_CACHE: dict[int, tuple[dict[str, list[str]], list[str]]] = {}
 
 
 def _starts_with(text: str, phrase: str) -> bool:
@@ -59,9 +77,128 @@ def is_no(text: str) -> bool:
     return _short_answer(text, word_lists().no)
 
 
-def is_abandon(text: str) -> bool:
+def _only_filler(rest: str) -> bool:
+    fillers = _all(word_lists().filler)
+    while rest:
+        phrase = next((p for p in fillers if _starts_with(rest, p)), None)
+        if phrase is None:
+            return False
+        rest = rest[len(phrase) :].strip()
+    return True
+
+
+def abandon_rest(text: str) -> str | None:
+    """For an abandon ("never mind, deploy search") what follows it ("deploy search",
+    "" when nothing does); None when the message is not an abandon."""
     norm = normalize(text)
-    return any(_starts_with(norm, p) for p in _all(word_lists().abandon))
+    for phrase in _all(word_lists().abandon):
+        if _starts_with(norm, phrase):
+            rest = norm[len(phrase) :].strip()
+            return "" if _only_filler(rest) else _rest_of(text, phrase)
+    for phrase in _all(word_lists().abandon_bare):
+        if _starts_with(norm, phrase) and _only_filler(norm[len(phrase) :].strip()):
+            return ""
+    return None
+
+
+def yes_and_rest(text: str) -> tuple[str, str] | None:
+    """ "yes, and also write the release notes" -> ("yes", "write the release notes"): a
+    yes that goes on with another request (after "and", "and also", "en ook")."""
+    norm = normalize(text)
+    lists = word_lists()
+    for phrase in sorted(_all(lists.yes), key=len, reverse=True):
+        if not _starts_with(norm, phrase) or norm == phrase:
+            continue
+        after = _rest_of(text, phrase)
+        rest = elision_rest(after)
+        if rest and not is_no(phrase):
+            return phrase, rest
+        return None
+    return None
+
+
+def is_bare_yes_no(text: str) -> bool:
+    """Only a yes or a no ("yes", "ja hoor", "no thanks", "ok please"), nothing more."""
+    norm = normalize(text)
+    lists = word_lists()
+    for phrase in [*_all(lists.yes), *_all(lists.no)]:
+        if _starts_with(norm, phrase) and _only_filler(norm[len(phrase) :].strip()):
+            return True
+    return False
+
+
+def is_hesitation(text: str) -> bool:
+    """ "hmm, let me think": nothing but hesitation (and filler)."""
+    norm = normalize(text)
+    phrases = sorted({*_all(word_lists().hesitation), *_all(word_lists().filler)}, key=len)
+    phrases.reverse()
+    if not norm:
+        return False
+    while norm:
+        phrase = next((p for p in phrases if _starts_with(norm, p)), None)
+        if phrase is None:
+            return False
+        norm = norm[len(phrase) :].strip()
+    return True
+
+
+def is_abandon(text: str) -> bool:
+    return abandon_rest(text) is not None
+
+
+def _rest_of(text: str, phrase: str) -> str:
+    """The original text after a leading phrase (case, code and punctuation kept)."""
+    words_in_phrase = len(phrase.split())
+    consumed = 0
+    for token in re.finditer(r"\S+", text):
+        consumed += len(normalize(token.group()).split())
+        if consumed >= words_in_phrase:
+            return text[token.end() :].lstrip(" ,;:.!-\u2013\u2014").strip()
+    return ""
+
+
+def strip_openers(text: str) -> str:
+    """Drop opening politeness ("please", "kun je", "actually") from a message."""
+    norm = normalize(text)
+    changed = True
+    while changed and norm:
+        changed = False
+        for phrase in _all(word_lists().openers):
+            if _starts_with(norm, phrase):
+                norm = norm[len(phrase) :].strip()
+                changed = True
+                break
+    return norm
+
+
+def request_verb_intents(text: str) -> set[str]:
+    """The intents whose verb phrase opens this message ("write a security review ...")."""
+    norm = strip_openers(text)
+    return {
+        intent
+        for intent, phrases in word_lists().request_verbs.items()
+        if any(_starts_with(norm, p) for p in _all(phrases))
+    }
+
+
+def starts_with_request_verb(text: str) -> bool:
+    return bool(request_verb_intents(text))
+
+
+def elision_rest(text: str) -> str | None:
+    """ "and now a test plan for it" -> "a test plan for it"; None without such an opener.
+
+    The rest keeps the original characters; an opener alone is not an elision."""
+    norm = normalize(text)
+    for phrase in _all(word_lists().elision):
+        if _starts_with(norm, phrase) and norm != phrase:
+            rest = _rest_of(text, phrase)
+            return rest or None
+    return None
+
+
+def only_filler(text: str) -> bool:
+    return _only_filler(normalize(text))
 
 
 def correction_rest(text: str) -> str | None:
@@ -74,9 +211,47 @@ def correction_rest(text: str) -> str | None:
     return None
 
 
+def correction_rest_raw(text: str) -> str | None:
+    """Like `correction_rest`, keeping the original characters ("search-api", "v3.0")."""
+    norm = normalize(text)
+    for phrase in _all(word_lists().correction):
+        if _starts_with(norm, phrase):
+            return _rest_of(text, phrase) or None
+    return None
+
+
 def refers_back(text: str) -> bool:
     tokens = f" {normalize(text)} "
     return any(f" {normalize(p)} " in tokens for p in _all(word_lists().reference))
+
+
+def is_reference_only(value: str) -> bool:
+    """ "it", "that feature", "er ook een testplan van": refers back, names nothing new."""
+    lists = word_lists()
+    return _made_of(normalize(value), [*_all(lists.reference), *_all(lists.reference_nouns)])
+
+
+def names_another(value: str) -> bool:
+    """ "the other one", "de andere service": another value than the known one, unnamed."""
+    norm = normalize(value)
+    lists = word_lists()
+    others = _all(lists.other_reference)
+    if not any(f" {p} " in f" {norm} " for p in others):
+        return False
+    return _made_of(norm, [*others, *_all(lists.reference), *_all(lists.reference_nouns)])
+
+
+def _made_of(norm: str, phrases: list[str]) -> bool:
+    """Is `norm` nothing but these phrases (longest first)?"""
+    if not norm:
+        return False
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    while norm:
+        phrase = next((p for p in ordered if _starts_with(norm, p)), None)
+        if phrase is None:
+            return False
+        norm = norm[len(phrase) :].strip()
+    return True
 
 
 def ordinal(text: str) -> int | None:

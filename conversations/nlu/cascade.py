@@ -6,6 +6,10 @@ confidence is below `settings.nlu_llm_threshold` go to the LLM, if one is config
 When the LLM fails, times out, or its circuit breaker is open (it failed repeatedly),
 the turn does not fail: the local guess comes back marked `needs_clarification`, with
 alternatives, so the dialogue manager asks instead of acting on a guess.
+
+Before either decides, the text is made readable: Slack markup normalised, typos in
+command and environment words corrected, a thank-you recognised, and a long message read
+sentence by sentence (`long_text.py`) so pasted material does not dilute the request.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ import time
 
 import pybreaker
 
+from conversations.nlu import long_text
+from conversations.nlu.acknowledge import is_acknowledgement
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, catalog_hash, load_catalog
 from conversations.nlu.classifier import IntentClassifier, Ranked
 from conversations.nlu.extract import extract_slot_value, extract_slots
+from conversations.nlu.fuzzy import correct_typos, default_targets, snap_service
+from conversations.nlu.normalize import normalize_markup
 from conversations.nlu.router import LLMRouter, RouterDecision
 from conversations.nlu.training import MODEL_VERSION, load_or_train
 from conversations.nlu.types import IntentResult
@@ -29,6 +37,7 @@ from integrations.observability.metrics import (
     NLU_LLM_TOKENS,
     NLU_LOCAL_SECONDS,
 )
+from integrations.observability.tracing import span
 from integrations.settings import Settings
 
 log = get_logger(__name__)
@@ -38,6 +47,9 @@ BREAKER_RESET_SECONDS = 30.0
 MAX_ALTERNATIVES = 3
 # Slot types whose LLM-given value is normalised by the rule extractors (prod -> production).
 _NORMALISED_TYPES = {"environment", "run_id", "version", "pr"}
+# A thank-you is social, like a greeting: answered in passing, never a request.
+ACKNOWLEDGEMENT_INTENT = "greet"
+TYPO_WINDOW = 500  # characters from the start in which typos are corrected
 
 
 class IntentCascade:
@@ -68,6 +80,11 @@ class IntentCascade:
         return self._classifier
 
     @property
+    def loaded(self) -> bool:
+        """The intent model is in memory (readiness: no turn waits for training)."""
+        return self._classifier is not None
+
+    @property
     def llm_enabled(self) -> bool:
         return self._router is not None or self.settings.llm_configured
 
@@ -85,10 +102,40 @@ class IntentCascade:
 
     # -- the decision -------------------------------------------------------------------
     def local(self, text: str) -> Ranked:
+        return self._local(text)[0]
+
+    def _local(self, text: str) -> tuple[Ranked, str]:
+        """The ranking, and the part of the text that decided it (for slot extraction)."""
         started = time.perf_counter()
-        ranked = self.classifier.rank(text, k=MAX_ALTERNATIVES + 1)
+        reading = long_text.read(text)
+        classifier = self.classifier
+        probabilities = classifier.probabilities(reading.texts)
+        row = long_text.choose(reading, probabilities)
+        ranked = classifier.rank_row(probabilities[row], k=MAX_ALTERNATIVES + 1)
         NLU_LOCAL_SECONDS.observe(time.perf_counter() - started)
-        return ranked
+        return ranked, reading.texts[row]
+
+    def readable(self, text: str) -> str:
+        """Markup normalised and typos in command/environment/service words corrected."""
+        text = normalize_markup(text).strip()
+        targets = (*default_targets(), *(s.lower() for s in self.settings.known_services))
+        # The request is near the top; pasted logs further down are not worth the cost.
+        head, tail = text[:TYPO_WINDOW], text[TYPO_WINDOW:]
+        if tail and not tail[0].isspace():  # do not cut a word in two
+            cut = max(head.rfind(" "), head.rfind("\n"))
+            head, tail = (head[:cut], head[cut:] + tail) if cut > 0 else (head, tail)
+        return correct_typos(head, self.classifier.known_words, targets) + tail
+
+    def slots(self, text: str, intent: str, request: str | None = None) -> dict[str, str]:
+        """Slots from the sentence that decided (a long message's request) first, then
+        from the rest; service names snapped to the operator's known services."""
+        found = extract_slots(request, intent, self.catalog) if request else {}
+        if request != text:
+            for name, value in extract_slots(text, intent, self.catalog).items():
+                found.setdefault(name, value)
+        if "service" in found and self.settings.known_services:
+            found["service"] = snap_service(found["service"], self.settings.known_services)
+        return found
 
     def understand(self, text: str, *, lang: str | None = None) -> IntentResult:
         """The intent of one message.
@@ -97,10 +144,14 @@ class IntentCascade:
         callers' convenience; the classifier and the router are bilingual and do not
         need it.
         """
-        text = text.strip()
+        if is_acknowledgement(text):
+            return self._record(
+                IntentResult(intent=ACKNOWLEDGEMENT_INTENT, confidence=1.0, acknowledgement=True)
+            )
+        text = self.readable(text)
         if not text:
             return self._record(IntentResult(intent=OUT_OF_SCOPE, confidence=1.0))
-        ranked = self.local(text)
+        ranked, request = self._local(text)
         confidence = ranked.confidence
         local_intent = ranked.top if confidence >= self.oos_threshold else OUT_OF_SCOPE
         unsure = confidence < self.settings.nlu_llm_threshold
@@ -113,7 +164,7 @@ class IntentCascade:
                 IntentResult(
                     intent=local_intent,
                     confidence=confidence,
-                    slots=extract_slots(text, local_intent, self.catalog),
+                    slots=self.slots(text, local_intent, request),
                     source="fallback",
                     alternatives=self._alternatives(ranked, exclude=None),
                     needs_clarification=True,
@@ -123,7 +174,7 @@ class IntentCascade:
             IntentResult(
                 intent=local_intent,
                 confidence=confidence,
-                slots=extract_slots(text, local_intent, self.catalog),
+                slots=self.slots(text, local_intent, request),
                 source="local",
                 alternatives=alternatives,
             )
@@ -131,7 +182,8 @@ class IntentCascade:
 
     def _ask_llm(self, text: str) -> RouterDecision | None:
         try:
-            decision: RouterDecision = self.breaker.call(self.router().route, text)
+            with span("bmad.llm.call", purpose="nlu"):
+                decision: RouterDecision = self.breaker.call(self.router().route, text)
         except pybreaker.CircuitBreakerError:
             NLU_LLM_CALLS.labels(outcome="circuit_open").inc()
             log.warning("nlu_llm_skipped", reason="circuit_open")
@@ -146,7 +198,7 @@ class IntentCascade:
         return decision
 
     def _from_llm(self, text: str, decision: RouterDecision, ranked: Ranked) -> IntentResult:
-        slots = extract_slots(text, decision.intent, self.catalog)
+        slots = self.slots(text, decision.intent)
         definition = self.catalog.get(decision.intent)
         for name, value in decision.slots.items():
             slot = definition.slots.get(name) if definition else None
@@ -217,6 +269,7 @@ def get_cascade(settings: Settings) -> IntentCascade:
         settings.llm_timeout_seconds,
         settings.nlu_llm_threshold,
         settings.nlu_oos_threshold,
+        tuple(settings.known_services),
     )
     with _shared_lock:
         cascade = _cascades.get(key)

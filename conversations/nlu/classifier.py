@@ -102,10 +102,25 @@ class IntentClassifier:
         return softmax(self.decision_values(texts), self.temperature)
 
     def rank(self, text: str, k: int = 3) -> Ranked:
-        row = self.probabilities([text])[0]
+        return self.rank_row(self.probabilities([text])[0], k)
+
+    def rank_row(self, row: np.ndarray, k: int = 3) -> Ranked:
+        """One row of `probabilities` as intents ordered best first."""
         order = np.argsort(-row)[:k]
         classes = self.classes
         return Ranked([classes[i] for i in order], [float(row[i]) for i in order])
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Single words the word-level features know: these are never typo-corrected."""
+        cached = self.__dict__.get("_known_words")
+        if cached is None:
+            assert self.pipeline is not None, "classifier is not trained"
+            union = self.pipeline.named_steps["features"]
+            vocabulary = dict(union.transformer_list)["words"].vocabulary_
+            cached = frozenset(w for w in vocabulary if " " not in w)
+            self.__dict__["_known_words"] = cached
+        return cached
 
     def decide(self, probabilities: np.ndarray, threshold: float | None = None) -> list[str]:
         """The label per row, out of scope when the best probability is below threshold."""

@@ -19,6 +19,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from conversations.nlu.catalog import OUT_OF_SCOPE
 
+# Message length buckets (characters) for `by_length`: long pasted requests are judged apart.
+LENGTH_BUCKETS: tuple[tuple[str, int, float], ...] = (
+    ("<=80", 0, 80),
+    ("81-300", 81, 300),
+    (">300", 301, float("inf")),
+)
+
 
 class EvalRow(BaseModel):
     text: str = Field(min_length=1)
@@ -75,6 +82,17 @@ def score(
             "in_scope_accuracy": ratio(sum(truth[i] == predictions[i] for i in ins), len(ins)),
             "oos_recall": ratio(sum(predictions[i] == oos_label for i in oos), len(oos)),
         }
+    by_length: dict[str, dict[str, Any]] = {}
+    for bucket, low, high in LENGTH_BUCKETS:
+        idx = [i for i, r in enumerate(rows) if low <= len(r.text) <= high]
+        ins = [i for i in idx if truth[i] != oos_label]
+        oos = [i for i in idx if truth[i] == oos_label]
+        by_length[bucket] = {
+            "n": len(idx),
+            "n_in_scope": len(ins),
+            "in_scope_accuracy": ratio(sum(truth[i] == predictions[i] for i in ins), len(ins)),
+            "oos_recall": ratio(sum(predictions[i] == oos_label for i in oos), len(oos)),
+        }
     confusions = Counter((t, p) for t, p in zip(truth, predictions, strict=True) if t != p)
     return {
         "n": len(rows),
@@ -86,6 +104,7 @@ def score(
         "oos_precision": ratio(sum(t == oos_label for t in predicted_oos), len(predicted_oos)),
         "accuracy_by_lang": {lang: v["accuracy"] for lang, v in by_lang.items()},
         "by_lang": by_lang,
+        "by_length": by_length,
         "top_confusions": [
             {"expected": t, "predicted": p, "count": c} for (t, p), c in confusions.most_common(10)
         ],

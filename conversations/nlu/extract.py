@@ -14,31 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from agents.environments import aliases as env_aliases
+from agents.environments import weak_words as weak_env_words
 from conversations.nlu.catalog import Catalog, load_catalog
 from conversations.nlu.lexicon import words
 
 # -- environments ---------------------------------------------------------------------
-_ENV_ALIASES: dict[str, str] = {
-    "production": "production",
-    "prod": "production",
-    "prd": "production",
-    "productie": "production",
-    "live": "production",
-    "staging": "staging",
-    "stage": "staging",
-    "stg": "staging",
-    "acceptance": "acceptance",
-    "acceptatie": "acceptance",
-    "acc": "acceptance",
-    "uat": "acceptance",
-    "test": "test",
-    "testing": "test",
-    "testomgeving": "test",
-    "tst": "test",
-}
+# From the one environment table shared with the run-start gate (agents/environments.yaml).
+_ENV_ALIASES: dict[str, str] = env_aliases()
+# Every environment word, for typo correction (`fuzzy.py`).
+ENVIRONMENT_WORDS = frozenset(_ENV_ALIASES)
 # "live" and "test" are ordinary words too: only count them next to an environment cue.
-_WEAK_ENV = {"live", "test", "testing"}
-_ENV_WORD = "|".join(sorted(_ENV_ALIASES, key=len, reverse=True))
+_WEAK_ENV = weak_env_words()
+_ENV_WORD = "|".join(re.escape(w) for w in sorted(_ENV_ALIASES, key=len, reverse=True))
 _ENV_RE = re.compile(rf"\b({_ENV_WORD})(?:[- ]?(?:env|environment|omgeving|server))?\b", re.I)
 _ENV_CUE = re.compile(
     rf"\b(?:to|on|in|naar|op|into)\s+(?:the\s+|de\s+|het\s+)?({_ENV_WORD})\b"

@@ -1,9 +1,13 @@
-"""English or Dutch? Decided per message from function words, sticky for short replies.
+"""English or Dutch? Decided from function words, by conversation rather than by one word.
 
 Why function words and not a model: chat-ops messages are short and full of shared jargon
 ("deploy checkout naar prod"), so content words say little about the language while the
 small closed-class words ("de", "het", "naar", "the", "to") say a lot. A message without
-any such evidence ("ok", "staging", "42") keeps the conversation's previous language.
+any such evidence ("ok", "staging", "42") keeps the conversation's previous language, and
+so does a message too short to switch on: one word ("stop", "nee", "thanks") or a single
+piece of evidence never flips a conversation (people answer "ok"/"stop" in either
+language). Code blocks, pasted logs, quotes, URLs and Slack markup are not the user's
+language and are left out (`normalize.prose`).
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import re
 
 from conversations.nlu.lexicon import words
+from conversations.nlu.normalize import normalize_markup, prose
 from conversations.nlu.types import Lang
 
 DEFAULT_LANG: Lang = "en"
+# Evidence needed to move a conversation to the other language.
+SWITCH_EVIDENCE = 2.0
 
 # Words that are (almost) only Dutch, or only English, in this kind of conversation.
 _NL = words("language", "nl")
@@ -28,8 +35,7 @@ _WORD = re.compile(r"[a-zà-ÿ']+")
 _NL_SPELLING = re.compile(r"(ij|oe|aa|uu|sch|cht|eid|ijk|tje|jes)")
 
 
-def _evidence(text: str) -> tuple[float, float]:
-    words = _WORD.findall(text.lower())
+def _evidence(words: list[str]) -> tuple[float, float]:
     nl = float(sum(w in _NL_ONLY for w in words))
     en = float(sum(w in _EN_ONLY for w in words))
     # Weak tie-breaker: Dutch spelling in words neither list knows.
@@ -39,9 +45,18 @@ def _evidence(text: str) -> tuple[float, float]:
 
 
 def detect_language(text: str, previous: str | None = None) -> Lang:
-    """ "en" or "nl" for this message; `previous` (or English) when the text says nothing."""
-    fallback: Lang = "nl" if previous == "nl" else "en" if previous == "en" else DEFAULT_LANG
-    nl, en = _evidence(text)
+    """ "en" or "nl" for this message in a conversation whose language was `previous`.
+
+    Without a previous language, any evidence decides ("hoi" starts a Dutch conversation).
+    With one, the other language must win by evidence of at least two words.
+    """
+    known = previous in ("en", "nl")
+    fallback: Lang = "nl" if previous == "nl" else DEFAULT_LANG
+    tokens = _WORD.findall(prose(normalize_markup(text)).lower())
+    nl, en = _evidence(tokens)
     if nl == en or max(nl, en) < 1.0:
         return fallback
-    return "nl" if nl > en else "en"
+    winner: Lang = "nl" if nl > en else "en"
+    if known and winner != previous and (len(tokens) < 2 or max(nl, en) < SWITCH_EVIDENCE):
+        return fallback
+    return winner

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import sklearn
 from sklearn.model_selection import StratifiedKFold
 
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, catalog_hash, load_catalog
@@ -126,9 +127,12 @@ def train_from_catalog(
 
 
 def model_path(settings: Settings) -> Path:
-    return (
-        Path(settings.data_dir) / "nlu" / f"intent-model-{catalog_hash()}-v{MODEL_VERSION}.joblib"
-    )
+    """BMAD_MODEL_DIR (shared by replicas; default `<data_dir>/nlu`). The name carries the
+    catalog hash, our model version and scikit-learn's version: a model trained for another
+    catalog or library is never loaded, the right one is trained instead."""
+    folder = Path(settings.model_dir) if settings.model_dir else Path(settings.data_dir) / "nlu"
+    name = f"intent-model-{catalog_hash()}-v{MODEL_VERSION}-sk{sklearn.__version__}.joblib"
+    return folder / name
 
 
 def load_or_train(settings: Settings) -> IntentClassifier:

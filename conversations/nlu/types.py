@@ -20,3 +20,5 @@ class IntentResult(BaseModel):
     alternatives: list[str] = Field(default_factory=list)
     needs_clarification: bool = False
     tokens_used: int = 0
+    # The message is only a thank-you: answered with a short acknowledgement.
+    acknowledgement: bool = False
