@@ -18,10 +18,12 @@ import redis
 
 from agents.notify import Notice, read_notices
 from agents.workflows.service import WorkflowService
-from conversations.message import Message, conversation_key
+from bot.console_input import collect_message
+from conversations.message import MAX_MESSAGE_CHARS, Message, conversation_key
 from conversations.pipeline import get_pipeline
 from conversations.replies import render
 from conversations.reply import Reply
+from integrations.billing.plans import default_plan_for
 from integrations.db.events import record_audit
 from integrations.db.migrate import upgrade
 from integrations.db.models import Role
@@ -29,6 +31,7 @@ from integrations.db.session import admin_session, tenant_session
 from integrations.db.tenants import create_tenant, role_of, set_role
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
+from integrations.slack.mrkdwn import slack_unescape
 
 log = get_logger(__name__)
 
@@ -62,7 +65,14 @@ class ConsoleSession:
         and skip notices of earlier sessions (they were printed then)."""
         upgrade(self.settings.database_url)
         with admin_session(self.settings.database_url) as session:
-            create_tenant(session, self.tenant_id, self.tenant_id)
+            create_tenant(
+                session,
+                self.tenant_id,
+                self.tenant_id,
+                default_plan_for(self.settings),
+                actor=self.user_id,
+                source="console",
+            )
         with tenant_session(self.settings.database_url, self.tenant_id) as session:
             before = role_of(session, self.user_id)
             if before is not Role.owner:
@@ -105,13 +115,13 @@ class ConsoleSession:
             channel="console",
             conversation_key=self.key,
             user_id=self.user_id,
-            text=text,
+            text=text[:MAX_MESSAGE_CHARS],  # beyond every task's limit: refused in words
             event_id=f"console-{uuid.uuid4().hex}",
         )
         reply = get_pipeline(self.settings).handle(message)
         self.lang = reply.lang
         if reply.text:
-            self._print(reply.text)
+            self._print(slack_unescape(reply.text))  # replies are Slack mrkdwn
         return reply
 
     def settle(self, reply: Reply) -> None:
@@ -146,7 +156,7 @@ class ConsoleSession:
     def print_new_notices(self) -> None:
         for notice_id, notice in self._read_notices(self._cursor):
             self._cursor = notice_id
-            self._print(format_notice(notice))
+            self._print(slack_unescape(format_notice(notice)))  # notices are Slack mrkdwn
 
     def _print(self, text: str) -> None:
         with self._print_lock:
@@ -162,7 +172,8 @@ class ConsoleSession:
             self.settle(self.send(text))
 
     def run_interactive(self, read: Callable[[str], str]) -> None:
-        """A prompt loop; a background thread prints notices as they arrive."""
+        """A prompt loop; a background thread prints notices as they arrive. A pasted or
+        fenced multi-line block is one message (`bot.console_input`)."""
         self._print(self.welcome())
         stop = threading.Event()
         watcher = threading.Thread(target=self._watch, args=(stop,), name="notices", daemon=True)
@@ -170,7 +181,7 @@ class ConsoleSession:
         try:
             while True:
                 try:
-                    text = read("> ").strip()
+                    text = collect_message(read).strip()
                 except (EOFError, KeyboardInterrupt):
                     break
                 if text.lower() in EXIT_WORDS:

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from bot.health import readiness
-from integrations.settings import Settings
+from bot.health import service_checks
+from integrations.settings import Settings, missing_deployment_keys
 
 
 def mask_url(url: str | None) -> str | None:
@@ -51,10 +51,32 @@ def run_doctor(settings: Settings, echo: Callable[[str], None]) -> int:
         echo(f"  {name} = {value}")
     echo("services:")
     failed = 0
-    for check in readiness(settings):
+    for check in service_checks(settings):
         state = "reachable" if check.ok else "UNREACHABLE"
         echo(f"  {check.name}: {state} ({check.detail})")
         failed += not check.ok
+    missing = missing_deployment_keys(settings)
+    for name in missing:
+        echo(f"  keys: {name} NOT SET - serve, worker and beat refuse to start without it")
+    if not missing:
+        echo("  keys: ok" if settings.shared_deployment else "  keys: ok (embedded key files)")
+    failed += len(missing)
+    for line in people_report(settings):
+        echo(line)
     for note in feature_notes(settings):
         echo(f"note: {note}")
     return 1 if failed else 0
+
+
+def people_report(settings: Settings) -> list[str]:
+    """How many users no email can reach (approval, quota and digest emails skip them)."""
+    from integrations.db.session import admin_session
+    from integrations.email.addresses import count_without_email
+
+    try:
+        with admin_session(settings.database_url) as session:
+            count = count_without_email(session)
+    except Exception:  # unmigrated or unreachable: the services check above said so
+        return []
+    hint = " (bmad users set-email USER ADDRESS --tenant T)" if count else ""
+    return [f"  users without an email address: {count}{hint}"]

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.errors import error_body
 from integrations.db.session import ping as ping_database
 from integrations.observability.metrics import READY_CHECKS
+from integrations.observability.multiproc import render as render_metrics
 from integrations.redis_store import get_redis
+from integrations.security.compare import same_secret
 from integrations.settings import Settings
 
 router = APIRouter(tags=["operations"])
@@ -46,8 +48,24 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first[:200]}"
 
 
-def readiness(settings: Settings) -> list[Check]:
+def check_intent_model(settings: Settings) -> Check:
+    """A replica without its intent model would answer the first turns 10-40 s late."""
+    from bot.warmup import intent_model_ready, start_warmup
+
+    if intent_model_ready(settings):
+        return Check("intent_model", True, "loaded")
+    start_warmup(settings)
+    return Check("intent_model", False, "loading")
+
+
+def service_checks(settings: Settings) -> list[Check]:
+    """The outside services a process needs (what `bmad doctor` judges)."""
     return [check_database(settings), check_redis(settings)]
+
+
+def readiness(settings: Settings) -> list[Check]:
+    """Services plus this process's own intent model: a replica takes traffic only then."""
+    return [*service_checks(settings), check_intent_model(settings)]
 
 
 @router.get("/healthz")
@@ -70,5 +88,15 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    """Prometheus text; with BMAD_METRICS_TOKEN set, only for `Authorization: Bearer
+    <token>` (route names, tenants' traffic and queue depths are not for the public)."""
+    token = request.app.state.settings.metrics_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not same_secret(token.get_secret_value(), given):
+            response = error_body(401, "unauthorized", "a metrics token is required")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+    body, content_type = render_metrics()  # every worker process under `serve --workers N`
+    return Response(body, media_type=content_type)

@@ -1,8 +1,9 @@
 """Tie an embedded-mode poller to the HTTP app's lifespan.
 
 Embedded mode (`queue == "eager"`) has no Celery beat, so the outbox deliverers (outbound
-webhooks, emails and admin DMs) run from a poller thread started and stopped with the app;
-`webhook_poll_seconds <= 0` turns the poller off (tests drive delivery themselves).
+webhooks, emails and admin DMs) run from a scheduler thread started and stopped with the
+app; `webhook_poll_seconds <= 0` turns it off (tests drive delivery themselves). The other
+jobs of `agents.schedule.SCHEDULE` run in the process-wide embedded beat, started here too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Protocol
 
 from fastapi import FastAPI
 
+from agents.workflows.embedded_beat import start_embedded_beat
 from integrations.settings import Settings
 
 
@@ -31,6 +33,10 @@ def embedded_poller_lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = app.state.settings
         poller = None
+        if settings.queue == "eager":
+            # The process-wide embedded beat (sweeps, approvals, metering, retention purge,
+            # digest) starts with the server, not only once a workflow service exists.
+            start_embedded_beat(settings)
         if settings.queue == "eager" and settings.webhook_poll_seconds > 0:
             poller = make_poller(settings)
             poller.start()

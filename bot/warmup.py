@@ -6,6 +6,7 @@ Training (or loading the cached model) takes seconds; done in a background threa
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,21 +19,57 @@ from integrations.settings import Settings
 log = get_logger(__name__)
 
 
-def warm_intent_model(settings: Settings) -> None:
+_started_lock = threading.Lock()
+_started: set[int] = set()  # cascades (one per settings) whose loading has begun
+
+
+def intent_model_ready(settings: Settings) -> bool:
+    """True once this process has the intent model in memory (`/readyz` waits for it)."""
+    from conversations.nlu.cascade import get_cascade
+
+    return get_cascade(settings).loaded
+
+
+def warm_intent_model(settings: Settings) -> bool:
     from conversations.nlu.cascade import get_cascade
 
     try:
         get_cascade(settings).classifier  # noqa: B018 - the property loads or trains the model
-        log.info("intent_model_ready")
     except Exception:  # the first turn will try again and report properly
         log.exception("intent_model_warmup_failed")
+        return False
+    log.info("intent_model_ready")
+    return True
+
+
+def start_warmup(settings: Settings) -> None:
+    """Load the model in a background thread, once per process (start-up or `/readyz`)."""
+    from conversations.nlu.cascade import get_cascade
+
+    cascade = id(get_cascade(settings))
+    with _started_lock:
+        if cascade in _started:
+            return
+        _started.add(cascade)
+    # The thread runs in a copy of the caller's context: started by a `/readyz` request, its
+    # lines carry that request's request_id like every other line logged for the request.
+    context = contextvars.copy_context()
+    threading.Thread(
+        target=context.run, args=(_warm_until_loaded, settings), name="nlu-warmup", daemon=True
+    ).start()
+
+
+def _warm_until_loaded(settings: Settings) -> None:
+    from conversations.nlu.cascade import get_cascade
+
+    if not warm_intent_model(settings):
+        with _started_lock:
+            _started.discard(id(get_cascade(settings)))  # the next /readyz tries again
 
 
 @asynccontextmanager
 async def _warmup_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    threading.Thread(
-        target=warm_intent_model, args=(app.state.settings,), name="nlu-warmup", daemon=True
-    ).start()
+    start_warmup(app.state.settings)
     yield
 
 

@@ -24,7 +24,7 @@ from integrations.billing.usage import UsageSummary, usage_summary
 from integrations.db.session import tenant_session
 from integrations.db.tenants import role_of
 from integrations.privacy.export import export_user_data
-from integrations.privacy.forget import ForgetReport, forget_user_data
+from integrations.privacy.forget import ForgetReport, forget_user_data, is_known_user
 from integrations.settings import Settings
 
 router = APIRouter(tags=["billing", "audit", "privacy"])
@@ -71,7 +71,7 @@ def get_usage(principal: PrincipalDep, settings: SettingsDep) -> UsageOut:
 def get_audit(
     principal: PrincipalDep,
     settings: SettingsDep,
-    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # audit ids are int4
     action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage | JSONResponse:
@@ -84,22 +84,33 @@ def get_audit(
     return AuditPage(entries=entries, next_after_id=next_after)
 
 
-@router.get("/users/{user_id}/export", responses=ADMIN_ERRORS)
+UNKNOWN_USER = {404: {"model": ErrorOut, "description": "the tenant has no data of this user"}}
+
+
+@router.get("/users/{user_id}/export", responses={**ADMIN_ERRORS, **UNKNOWN_USER})
 def export_user(user_id: UserId, principal: PrincipalDep, settings: SettingsDep) -> Any:
     denied = _denied(settings, principal, "export_data")
     if denied is not None:
         return denied
+    if not is_known_user(settings, principal.tenant_id, user_id):
+        return error_body(404, "unknown_user", "the tenant has no data of this user")
     return export_user_data(
         settings, principal.tenant_id, user_id, requested_by=principal.user_id, source="api"
     )
 
 
-@router.delete("/users/{user_id}", response_model=ForgetOut, responses=ADMIN_ERRORS)
+@router.delete(
+    "/users/{user_id}",
+    response_model=ForgetOut,
+    responses={**ADMIN_ERRORS, **UNKNOWN_USER},
+)
 def forget_user(user_id: UserId, principal: PrincipalDep, settings: SettingsDep) -> Any:
     """Delete a user's data: conversation documents (Redis) and database records."""
     denied = _denied(settings, principal, "delete_data")
     if denied is not None:
         return denied
+    if not is_known_user(settings, principal.tenant_id, user_id):
+        return error_body(404, "unknown_user", "the tenant has no data of this user")
     conversations = forget_conversations(settings, principal.tenant_id, user_id)
     report = forget_user_data(
         settings, principal.tenant_id, user_id, requested_by=principal.user_id, source="api"

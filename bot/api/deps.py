@@ -33,6 +33,7 @@ class Unauthorized(HTTPException):
 
 
 def api_principal(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiPrincipal:
@@ -42,7 +43,31 @@ def api_principal(
     principal = resolve_api_key(settings.database_url, credentials.credentials)
     if principal is None:
         raise Unauthorized()
+    request.state.tenant_id = principal.tenant_id  # for the access log line
     return principal
 
 
 PrincipalDep = Annotated[ApiPrincipal, Depends(api_principal)]
+
+
+class ReadOnlyKey(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(
+            status_code=403,
+            detail={
+                "code": "read_only_key",
+                "message": "this API key acts for no user, so it may only read; "
+                "create one with `bmad apikeys create --user <id>` to act",
+            },
+        )
+
+
+def acting_principal(principal: PrincipalDep) -> ApiPrincipal:
+    """Starting or deciding work needs a key bound to a person (their role, their rate
+    limit, their name in the audit log); a key without a user is read-only."""
+    if not principal.bound:
+        raise ReadOnlyKey()
+    return principal
+
+
+ActingPrincipalDep = Annotated[ApiPrincipal, Depends(acting_principal)]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from integrations.db.events import record_audit
 from integrations.db.models import ApiKey
 from integrations.db.session import admin_session
 from integrations.webhooks_out.crypto import hash_token
@@ -29,8 +30,9 @@ UNBOUND_PREFIX = "api:"
 class ApiPrincipal:
     """Who is calling: the key's tenant and the user the key acts as.
 
-    A key created with `--user U` is bound to that user: it acts with U's role. A key
-    without one acts as `api:<prefix>`, a user with no role unless an operator gives it one.
+    A key created with `--user U` is bound to that user: it acts only as U, with U's role
+    and U's rate limit. A key without one (`--scope read`) is `api:<prefix>` and read-only:
+    it may not send messages or start, approve, reject or cancel runs.
     """
 
     tenant_id: str
@@ -43,16 +45,22 @@ class ApiPrincipal:
 
     def message_user(self, claimed: str) -> str | None:
         """The user id a message is handled as, or None when the key may not speak for
-        `claimed`. An unbound key's users are namespaced under the key, so a client cannot
-        borrow the role of a Slack user by sending their id."""
-        if self.bound:
-            return self.user_id if claimed == self.user_id else None
-        return f"{self.user_id}:{claimed}"
+        `claimed`: only a bound key speaks, and only for its own user."""
+        if self.bound and claimed == self.user_id:
+            return self.user_id
+        return None
 
 
 def create_api_key(
-    session: Session, tenant_id: str, *, name: str = "", user_id: str = ""
+    session: Session,
+    tenant_id: str,
+    *,
+    name: str = "",
+    user_id: str = "",
+    actor: str = "system",
+    source: str = "cli",
 ) -> tuple[ApiKey, str]:
+    """A new key (printed once); audited, since a key is access to the tenant."""
     prefix = secrets.token_hex(4)
     plain = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -64,6 +72,15 @@ def create_api_key(
     )
     session.add(key)
     session.flush()
+    record_audit(
+        session,
+        tenant_id,
+        actor=actor,
+        action="apikey.created",
+        target=f"apikey:{prefix}",
+        details={"name": name, "user": key.user_id},
+        source=source,
+    )
     return key, plain
 
 
@@ -71,11 +88,22 @@ def list_api_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
 
-def revoke_api_key(session: Session, prefix: str) -> bool:
+def revoke_api_key(
+    session: Session, prefix: str, *, actor: str = "system", source: str = "cli"
+) -> bool:
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
     if key is None:
         return False
     key.revoked_at = datetime.now(UTC)
+    record_audit(
+        session,
+        key.tenant_id,
+        actor=actor,
+        action="apikey.revoked",
+        target=f"apikey:{prefix}",
+        details={"name": key.name, "user": key.user_id},
+        source=source,
+    )
     return True
 
 

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
 
-from bot.api.deps import PrincipalDep, SettingsDep
+from bot.api.deps import ActingPrincipalDep, SettingsDep
+from bot.api.keys import ApiPrincipal
 from bot.api.schemas import ERRORS, ErrorOut, MessageIn, MessageOut
 from bot.errors import error_body
+from bot.outage import refusal_for
+from conversations.idempotency import (
+    KeyBusy,
+    KeyReused,
+    StoredResponse,
+    begin_request,
+    forget_request,
+    store_response,
+)
 from conversations.message import Message, conversation_key
 from conversations.pipeline import get_pipeline
 from integrations.observability.logging import bound_context
+from integrations.redis_store import get_redis
+from integrations.settings import Settings
+from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(tags=["messages"])
+
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 @router.post(
@@ -22,49 +40,96 @@ router = APIRouter(tags=["messages"])
     response_model=MessageOut,
     responses={
         **ERRORS,
-        403: {"model": ErrorOut, "description": "key bound to another user"},
+        403: {"model": ErrorOut, "description": "read-only key, or key bound to another user"},
+        409: {"model": ErrorOut, "description": "a request with this Idempotency-Key is running"},
+        422: {"model": ErrorOut, "description": "invalid request, or Idempotency-Key reused"},
+        402: {"model": ErrorOut, "description": "the plan's quota refused the run; upgrade_url"},
         429: {"model": ErrorOut, "description": "rate limited; see the Retry-After header"},
+        503: {"model": ErrorOut, "description": "a backing service is down; see Retry-After"},
     },
 )
 def post_message(
     body: MessageIn,
-    principal: PrincipalDep,
+    principal: ActingPrincipalDep,
     settings: SettingsDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> Any:
     """Send a user's message; returns the assistant's reply and the ids of runs it started.
 
-    With a key bound to a user (`bmad apikeys create --user U`), `user` must be U and the
-    turn has U's role; otherwise `user` is namespaced under the key (`api:<prefix>:<user>`).
+    The key must be bound to a user (`bmad apikeys create --user U`); `user` must be U and
+    the turn has U's role. Keys without a user are read-only (403 `read_only_key`).
 
-    With an `Idempotency-Key` header a retried request is recognised and answered with
-    kind `duplicate` instead of being handled twice.
+    With an `Idempotency-Key` header the first complete answer is stored for 24 hours (per
+    tenant) and a retry with the same key and body gets that very answer again (header
+    `Idempotent-Replayed: true`); the turn is handled once. A retry while the first is still
+    running gets 409; the same key with a different body 422. A 429 or 503 is not stored:
+    retrying after Retry-After handles the request.
     """
+    if idempotency_key is None:
+        return _answer(settings, principal, body, f"api:{uuid.uuid4().hex}")
+    client = get_redis(settings.redis_url)
+    tenant = principal.tenant_id
+    fingerprint = _fingerprint(principal, body)
+    try:
+        stored = begin_request(client, tenant, idempotency_key, fingerprint)
+    except KeyBusy:
+        response = error_body(409, "request_in_progress", "a request with this key is running")
+        response.headers["Retry-After"] = "1"
+        return response
+    except KeyReused:
+        return error_body(
+            422, "idempotency_key_reused", "this Idempotency-Key was used for another request"
+        )
+    if stored is not None:
+        return JSONResponse(stored.body, stored.status, headers={REPLAYED_HEADER: "true"})
+    try:
+        response = _answer(settings, principal, body, f"api:{idempotency_key}")
+    except BaseException:
+        forget_request(client, tenant, idempotency_key)
+        raise
+    if response.status_code in (429, 503) or response.status_code >= 500:
+        forget_request(client, tenant, idempotency_key)
+    else:
+        answer = StoredResponse(response.status_code, json.loads(bytes(response.body)))
+        store_response(client, tenant, idempotency_key, fingerprint, answer)
+    return response
+
+
+def _fingerprint(principal: ApiPrincipal, body: MessageIn) -> str:
+    """Same key, same caller and body = the same request."""
+    document = json.dumps([principal.user_id, body.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _answer(
+    settings: Settings, principal: ApiPrincipal, body: MessageIn, event_id: str
+) -> JSONResponse:
     user_id = principal.message_user(body.user)
     if user_id is None:
         return error_body(403, "user_mismatch", "this API key acts for one user only")
     key = conversation_key(principal.tenant_id, "api", body.conversation_id)
-    event = f"api:{idempotency_key}" if idempotency_key else f"api:{uuid.uuid4().hex}"
     message = Message(
         tenant_id=principal.tenant_id,
         channel="api",
         conversation_key=key,
         user_id=user_id,
         text=body.text,
-        event_id=event,
+        event_id=event_id,
     )
     with bound_context(conversation_id=key, tenant_id=principal.tenant_id):
         reply = get_pipeline(settings).handle(message)
-    if reply.retry_after is not None:
-        response = error_body(429, "rate_limited", reply.text, retry_after=reply.retry_after)
-        response.headers["Retry-After"] = str(reply.retry_after)
-        return response
-    return MessageOut(
+    if reply.upgrade_url is not None:  # the plan's quota refused the run it asked for
+        return error_body(402, "quota_exceeded", reply.text, upgrade_url=reply.upgrade_url)
+    refusal = refusal_for(reply)
+    if refusal is not None:
+        return refusal
+    out = MessageOut(
         kind=reply.kind,
-        text=reply.text,
+        text=slack_unescape(reply.text),  # replies are Slack mrkdwn; the API gives them as typed
         lang=reply.lang,
         intent=reply.intent,
         confidence=reply.confidence,
         run_ids=reply.run_ids,
         conversation_key=reply.conversation_key or key,
     )
+    return JSONResponse(out.model_dump(mode="json"))

@@ -7,7 +7,7 @@ stream; `after` is the last id the client saw, so polling never repeats a notice
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from agents.notify import read_notices
 from bot.api.deps import PrincipalDep, SettingsDep
 from bot.api.schemas import ERRORS, ID_PATTERN
 from conversations.message import conversation_key
+from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(tags=["messages"])
 STREAM_ID = r"^(0|[0-9]{1,20}-[0-9]{1,20})$"
@@ -44,16 +45,18 @@ def list_notices(
     settings: SettingsDep,
     after: Annotated[str, Query(pattern=STREAM_ID)] = "0",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    source: Literal["api", "webhook"] = "api",
 ) -> NoticeList:
-    """Notices newer than `after`, oldest first."""
-    key = conversation_key(principal.tenant_id, "api", conversation_id)
+    """Notices newer than `after`, oldest first. `source=webhook` reads the conversation a
+    generic webhook started (its `conversation_id`)."""
+    key = conversation_key(principal.tenant_id, source, conversation_id)
     entries = read_notices(settings, principal.tenant_id, key, after_id=after)[:limit]
     notices = [
         NoticeOut(
             id=entry_id,
             run_id=n.run_id,
             kind=n.kind,
-            text=n.text,
+            text=slack_unescape(n.text),  # rendered for Slack; the API gives it as typed
             title=n.title,
             agent=n.agent,
             step=n.step,

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.api import billing, catalog, messages, notices, runs
+from bot.api import billing, catalog, messages, notices, runs, users, webhooks
 
 # billing.router serves /usage (quotas, period, next invoice) and /audit; it superseded
 # usage.router, whose {tenant, plan} fields it keeps.
-RESOURCES = [messages.router, notices.router, runs.router, catalog.router, billing.router]
+RESOURCES = [
+    messages.router,
+    notices.router,
+    runs.router,
+    catalog.router,
+    billing.router,
+    webhooks.router,
+    users.router,
+]
 
 
 def build_router() -> APIRouter:

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conversations.message import MAX_MESSAGE_CHARS
+
 ID_PATTERN = r"^[A-Za-z0-9._@\-]+$"
 
 
@@ -17,7 +19,7 @@ class Strict(BaseModel):
 class MessageIn(Strict):
     conversation_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     user: str = Field(min_length=1, max_length=48, pattern=ID_PATTERN)
-    text: str = Field(min_length=1, max_length=8000)
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
 
 class MessageOut(BaseModel):
@@ -54,6 +56,14 @@ class RunOut(BaseModel):
 
 class RunList(BaseModel):
     runs: list[RunOut]
+    # Pass as `cursor` to get the next (older) page; None on the last page.
+    next_cursor: str | None = None
+
+
+class RunIn(Strict):
+    workflow: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    inputs: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=50)
+    conversation_id: str | None = Field(None, min_length=1, max_length=200, pattern=ID_PATTERN)
 
 
 class AgentOut(BaseModel):
@@ -80,6 +90,14 @@ class WorkflowOut(BaseModel):
     description: str = ""
     inputs: list[str] = Field(default_factory=list)
     steps: list[WorkflowStepOut] = Field(default_factory=list)
+    origin: str = "builtin"  # "tenant" (stored, versioned) or "builtin"
+    version: int | None = None
+    # Set when a stored template no longer loads: listed, but cannot be started.
+    problem: str | None = None
+
+
+class WorkflowDetail(WorkflowOut):
+    template: dict[str, Any] = Field(default_factory=dict)  # the full template, as stored
 
 
 class WorkflowList(BaseModel):
@@ -96,6 +114,9 @@ class ErrorOut(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "malformed body or a non-ASCII header"},
+    413: {"model": ErrorOut, "description": "body larger than BMAD_MAX_BODY_BYTES"},
     401: {"model": ErrorOut, "description": "missing or unknown API key"},
     422: {"model": ErrorOut, "description": "invalid request"},
+    503: {"model": ErrorOut, "description": "a backing service is down; see Retry-After"},
 }

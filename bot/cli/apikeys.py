@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.api.keys import create_api_key, list_api_keys, revoke_api_key
-from bot.cli.context import cli_settings, fail, print_json, require_tenant
+from bot.cli.context import cli_settings, fail, operator, print_json, require_tenant
 from integrations.db.session import tenant_session
 
 apikeys_app = typer.Typer(help="Manage REST API keys (Authorization: Bearer ...).")
@@ -16,14 +16,26 @@ def create(
     tenant: str = typer.Option(..., "--tenant", help="tenant id"),
     name: str = typer.Option("", help="what the key is for"),
     user: str = typer.Option(
-        "", help="user the key acts as for approvals (default: api:<prefix>, no role)"
+        "", help="user the key acts as (their role, rate limit and audit name)"
+    ),
+    scope: str = typer.Option(
+        "write", help="write (needs --user: send messages, start/decide runs) or read"
     ),
 ) -> None:
-    """Create a key and print it once; only its hash is stored."""
+    """Create a key and print it once; only its hash is stored.
+
+    A key acts only as the user it is created for. A key without a user acts for nobody,
+    so it is read-only and must be asked for explicitly with `--scope read`."""
     settings = cli_settings()
+    if scope not in ("read", "write"):
+        raise fail("--scope must be read or write", 2)
+    if scope == "write" and not user:
+        raise fail("a key that may act needs --user <id>; for a read-only key: --scope read", 2)
+    if scope == "read" and user:
+        raise fail("--scope read is for keys without a user; a user's key acts as them", 2)
     require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
-        key, plain = create_api_key(session, tenant, name=name, user_id=user)
+        key, plain = create_api_key(session, tenant, name=name, user_id=user, actor=operator())
         prefix = key.prefix
     typer.echo(plain)
     typer.secho(f"key {prefix} for tenant {tenant}: store it now, it is not shown again", err=True)
@@ -66,7 +78,7 @@ def revoke(
     settings = cli_settings()
     require_tenant(settings, tenant)
     with tenant_session(settings.database_url, tenant) as session:
-        found = revoke_api_key(session, prefix)
+        found = revoke_api_key(session, prefix, actor=operator())
     if not found:
         raise fail(f"no key {prefix} in tenant {tenant}", 1)
     typer.echo(f"key {prefix} revoked")

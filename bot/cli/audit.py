@@ -1,4 +1,6 @@
-"""`bmad audit export [--tenant T] [--json]`: the append-only audit log for operators.
+"""`bmad audit export [--tenant T] [--json] [--action PREFIX] [--since T] [--until T]`.
+
+The append-only audit log for operators.
 
 Streams entries in id order (JSON lines with --json, tab-separated otherwise), so a large
 log exports without being held in memory.
@@ -7,7 +9,7 @@ log exports without being held in memory.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import typer
 
@@ -36,12 +38,18 @@ def _line(record: AuditRecord, as_json: bool) -> str:
     )
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """Typer parses ISO dates naive; the log is stored in UTC."""
+    return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+
 @audit_app.command("export")
 def export(
     tenant: str | None = typer.Option(None, "--tenant", help="only this tenant (default: all)"),
     json_out: bool = typer.Option(False, "--json", help="JSON lines instead of TSV"),
     action: str | None = typer.Option(None, help="only actions starting with this"),
-    since: datetime | None = typer.Option(None, help="only entries at or after (ISO date)"),
+    since: datetime | None = typer.Option(None, help="only entries at or after (ISO date, UTC)"),
+    until: datetime | None = typer.Option(None, help="only entries before (ISO date, UTC)"),
 ) -> None:
     """Export audit entries: who, tenant, action, target, details, when, source."""
     settings = cli_settings()
@@ -55,5 +63,7 @@ def export(
     else:
         scope = admin_session(settings.database_url)
     with scope as session:
-        for record in iter_audit(session, action_prefix=action, since=since):
+        for record in iter_audit(
+            session, action_prefix=action, since=_utc(since), until=_utc(until)
+        ):
             typer.echo(_line(record, json_out))

@@ -33,6 +33,9 @@ def chat(
     session = ConsoleSession(settings, tenant, user, conversation, out=typer.echo)
     session.prepare()
     if interactive:
-        session.run_interactive(input)
+        from bot.console_input import notices_above_prompt, prompt_reader
+
+        with notices_above_prompt():
+            session.run_interactive(prompt_reader())
     else:
         session.run_script(sys.stdin)

@@ -10,7 +10,12 @@ import typer
 from integrations.db.session import admin_session
 from integrations.db.tenants import UnknownTenantError, get_tenant
 from integrations.observability.logging import configure_logging
-from integrations.settings import ConfigurationError, Settings, get_settings
+from integrations.settings import (
+    ConfigurationError,
+    Settings,
+    get_settings,
+    require_deployment_keys,
+)
 
 
 def cli_settings() -> Settings:
@@ -20,6 +25,18 @@ def cli_settings() -> Settings:
         typer.secho(str(err), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from err
     configure_logging(settings.log_level, settings.log_json)
+    return settings
+
+
+def process_settings() -> Settings:
+    """Settings for a long-running process (serve, worker, beat): a shared deployment
+    without its keys is refused before anything starts."""
+    settings = cli_settings()
+    try:
+        require_deployment_keys(settings)
+    except ConfigurationError as err:
+        typer.secho(str(err), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from err
     return settings
 
 
@@ -39,3 +56,13 @@ def require_tenant(settings: Settings, tenant: str) -> None:
             get_tenant(session, tenant)
     except UnknownTenantError as err:
         raise fail(f"unknown tenant: {tenant}", 2) from err
+
+
+def operator() -> str:
+    """The audit actor for CLI changes: the operator's OS account (`cli:<login>`)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "cli:unknown"

@@ -7,9 +7,13 @@ import typer
 from bot.cli import chat, ops, slack, tenants
 from bot.cli.apikeys import apikeys_app
 from bot.cli.audit import audit_app
+from bot.cli.console_link import console_app
+from bot.cli.dialogues import test_app
 from bot.cli.nlu import nlu_app
 from bot.cli.runs import runs_app
+from bot.cli.secrets import secrets_app
 from bot.cli.webhooks import webhooks_app
+from bot.cli.workflows import workflows_app
 
 app = typer.Typer(
     name="bmad",
@@ -27,6 +31,10 @@ app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(runs_app, name="runs")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(audit_app, name="audit")
+app.add_typer(test_app, name="test")
+app.add_typer(workflows_app, name="workflows")
+app.add_typer(secrets_app, name="secrets")
+app.add_typer(console_app, name="console")
 
 
 def main() -> None:

@@ -39,6 +39,11 @@ def _print_summary(report: dict[str, Any]) -> None:
     for key in keys:
         if key in report:
             typer.echo(f"{key:>18}: {report[key]}")
+    for bucket, figures in report.get("by_length", {}).items():
+        typer.echo(
+            f"  length {bucket:>6}: in-scope {figures['in_scope_accuracy']}"
+            f" (n={figures['n_in_scope']}) / oos recall {figures['oos_recall']}"
+        )
     for row in report.get("curve", []):
         typer.echo(
             f"  threshold {row['threshold']:.2f}: in-scope {row['in_scope_accuracy']}"

@@ -11,6 +11,7 @@ from bot.cli.context import cli_settings, fail, print_json
 from integrations.db.models import DeployHook
 from integrations.db.session import admin_session, tenant_session
 from integrations.db.tenants import UnknownTenantError, get_tenant
+from integrations.security.ssrf import UnsafeUrl, check_url
 
 runs_app = typer.Typer(help="List, inspect, approve, reject and cancel workflow runs.")
 
@@ -20,7 +21,12 @@ USER = typer.Option(..., "--user", help="the user id deciding (role is checked)"
 
 
 def _service() -> WorkflowService:
-    return WorkflowService(cli_settings())
+    settings = cli_settings()
+    from bot.slack.wiring import register_slack_notifiers, slack_can_post
+
+    if slack_can_post(settings):  # a decision here updates the Slack request message too
+        register_slack_notifiers(settings)
+    return WorkflowService(settings)
 
 
 def _summary(run: RunView) -> dict[str, Any]:
@@ -159,8 +165,11 @@ def set_deploy_hook(
 ) -> None:
     """Configure the URL production/non-production deploy steps call (else: dry run)."""
     settings = cli_settings()
-    if url and not url.startswith(("https://", "http://")):
-        raise fail("the deploy hook must be an http(s) URL", 2)
+    if url:
+        try:
+            check_url(settings, url)  # https, public addresses only (SSRF guard)
+        except UnsafeUrl as err:
+            raise fail(f"the deploy hook is refused: {err}", 2) from err
     try:
         with admin_session(settings.database_url) as session:
             get_tenant(session, tenant)

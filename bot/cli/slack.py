@@ -25,3 +25,24 @@ def socket() -> None:
     except SlackNotConfigured as err:
         raise fail(f"Slack is not configured: {err}", 2) from err
     SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
+
+
+@slack_app.command("approvers")
+def approvers(
+    tenant: str = typer.Option(..., help="tenant (Slack team id)"),
+    group: str = typer.Option("", help="Slack user group id (S…) pinged on approval requests"),
+    clear: bool = typer.Option(False, help="remove the group: eligible approvers get DMs"),
+) -> None:
+    """Who hears about approval requests: a user group, or (default) DMs to approvers."""
+    from bot.cli.context import require_tenant
+    from bot.slack.approvers import InvalidGroup, approvers_group, set_approvers_group
+
+    settings = cli_settings()
+    require_tenant(settings, tenant)
+    if group or clear:
+        try:
+            set_approvers_group(settings, tenant, None if clear else group)
+        except InvalidGroup as err:
+            raise fail(f"not a Slack user group id (S…): {group}", 2) from err
+    current = approvers_group(settings, tenant)
+    typer.echo(f"approvers group: {current}" if current else "approvers: DM to each approver")

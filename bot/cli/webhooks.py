@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import typer
 from sqlalchemy import select
 
-from bot.cli.context import cli_settings, fail, print_json, require_tenant
+from bot.cli.context import cli_settings, fail, operator, print_json, require_tenant
 from bot.webhooks.config import MIN_SECRET_LENGTH, SOURCES, configure_source, list_sources
 from bot.webhooks.starts import UnknownAction, workflow_for
 from integrations.db.models import WebhookAttempt, WebhookDelivery
@@ -19,6 +19,7 @@ from integrations.webhooks_out.endpoints import (
     add_endpoint,
     get_endpoint,
     list_endpoints,
+    replay,
     set_enabled,
 )
 from integrations.webhooks_out.events import WEBHOOK_EVENTS
@@ -46,8 +47,9 @@ def _actions(pairs: list[str]) -> dict[str, str]:
 
 @webhooks_app.command("configure")
 def configure(
+    source_arg: str = typer.Argument(None, metavar="[SOURCE]", help="same as --source"),
     tenant: str = TENANT,
-    source: str = typer.Option(..., help="generic, alertmanager or github"),
+    source: str = typer.Option(None, help="generic, alertmanager or github"),
     secret: str = typer.Option(None, help="HMAC secret (generic, github)"),
     generate_secret: bool = typer.Option(False, help="generate an HMAC secret, print it once"),
     generate_token: bool = typer.Option(
@@ -58,9 +60,16 @@ def configure(
         [], "--on", help="EVENT=ACTION, e.g. pull_request=security_review (github)"
     ),
     enabled: bool = typer.Option(None, "--enable/--disable", help="turn the source on or off"),
+    api_token: str = typer.Option(
+        None, help="github: API token to fetch PR files and compares (stored encrypted)"
+    ),
+    post_reviews: bool = typer.Option(
+        None, "--post-reviews/--no-post-reviews", help="github: post reviews as a PR comment"
+    ),
 ) -> None:
     """Create or update a tenant's inbound webhook source."""
     settings = cli_settings()
+    source = source or source_arg
     if source not in SOURCES:
         raise fail(f"source must be one of: {', '.join(SOURCES)}", 2)
     require_tenant(settings, tenant)
@@ -70,6 +79,8 @@ def configure(
         raise fail("only alertmanager uses a bearer token: use --generate-secret", 2)
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise fail(f"--secret must be at least {MIN_SECRET_LENGTH} characters", 2)
+    if (api_token is not None or post_reviews is not None) and source != "github":
+        raise fail("--api-token and --post-reviews are for the github source", 2)
     new_hmac = new_secret("whsec_") if generate_secret else secret
     token = new_secret("amtok_") if generate_token else None
     with tenant_session(settings.database_url, tenant) as session:
@@ -83,6 +94,9 @@ def configure(
             channel=channel,
             event_actions=_actions(on),
             enabled=enabled,
+            api_token=api_token,
+            post_reviews=post_reviews,
+            actor=operator(),
         )
     if generate_secret:
         typer.echo(f"secret: {new_hmac}")
@@ -106,6 +120,8 @@ def show(tenant: str = TENANT) -> None:
                 "token": s.token_hash is not None,
                 "channel": s.channel,
                 "on": s.event_actions,
+                "api_token": s.api_token_encrypted is not None,
+                "post_reviews": s.post_reviews,
             }
             for s in list_sources(session)
         ]
@@ -126,7 +142,9 @@ def endpoint_add(
     require_tenant(settings, tenant)
     try:
         with tenant_session(settings.database_url, tenant) as session:
-            endpoint, secret = add_endpoint(session, settings, tenant, url, event, description)
+            endpoint, secret = add_endpoint(
+                session, settings, tenant, url, event, description, actor=operator()
+            )
             endpoint_id = endpoint.id
     except EndpointError as err:
         raise fail(str(err), 2) from err
@@ -147,6 +165,7 @@ def endpoints(tenant: str = TENANT) -> None:
                 "events": e.events,
                 "enabled": e.enabled,
                 "consecutive_failures": e.consecutive_failures,
+                "failing_since": e.failing_since,
                 "disabled_at": e.disabled_at,
             }
             for e in list_endpoints(session)
@@ -160,14 +179,36 @@ def endpoint_enable(
     tenant: str = TENANT,
     enable: bool = typer.Option(True, "--on/--off", help="enable (default) or disable"),
 ) -> None:
-    """Re-enable an endpoint (resets its failure streak) or disable it."""
+    """Re-enable an endpoint (its held deliveries go out now) or disable it (they wait)."""
     settings = cli_settings()
     with tenant_session(settings.database_url, tenant) as session:
         endpoint = get_endpoint(session, endpoint_id)
         if endpoint is None:
             raise fail(f"no endpoint {endpoint_id} in tenant {tenant}", 1)
-        set_enabled(endpoint, enable)
-    typer.echo(f"endpoint {endpoint_id} {'enabled' if enable else 'disabled'}")
+        rearmed = set_enabled(session, endpoint, enable, actor=operator())
+    state = f"enabled, {rearmed} pending deliveries queued" if enable else "disabled"
+    typer.echo(f"endpoint {endpoint_id} {state}")
+
+
+@webhooks_app.command("replay")
+def replay_cmd(
+    since: datetime = typer.Option(..., help="events created at or after (ISO date/time, UTC)"),
+    tenant: str = TENANT,
+    until: datetime | None = typer.Option(None, help="and before (ISO date/time, UTC)"),
+    endpoint: int | None = typer.Option(None, help="only this endpoint (default: all)"),
+) -> None:
+    """Send the tenant's events since a time again (same webhook-id: receivers dedupe)."""
+    settings = cli_settings()
+    require_tenant(settings, tenant)
+    start = since if since.tzinfo else since.replace(tzinfo=UTC)
+    end = until if until is None or until.tzinfo else until.replace(tzinfo=UTC)
+    with tenant_session(settings.database_url, tenant) as session:
+        if endpoint is not None and get_endpoint(session, endpoint) is None:
+            raise fail(f"no endpoint {endpoint} in tenant {tenant}", 1)
+        queued = replay(
+            session, tenant, since=start, until=end, endpoint_id=endpoint, actor=operator()
+        )
+    typer.echo(f"{queued} deliveries queued")
 
 
 @webhooks_app.command("test")
@@ -235,6 +276,5 @@ def drain_cmd() -> None:
             "delivered": d.delivered,
             "retrying": d.retrying,
             "failed": d.failed,
-            "skipped": d.skipped,
         }
     )

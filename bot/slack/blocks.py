@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from bot.slack.texts import text
 
 HEADER_MAX = 150
@@ -34,7 +36,13 @@ def context(mrkdwn: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn}]}
 
 
-def button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+def button(
+    label: str,
+    action_id: str,
+    value: str,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     b: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": label},
@@ -43,26 +51,48 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     }
     if style:
         b["style"] = style
+    if confirm:
+        b["confirm"] = confirm
     return b
 
 
-def slack_date(moment: datetime) -> str:
-    """A Slack date token: each reader sees the time in their own time zone."""
+def confirm_dialog(title: str, body: str, ok: str, cancel: str) -> dict[str, Any]:
+    """Block Kit's confirmation dialog: Slack asks "are you sure?" before sending the click."""
+    return {
+        "title": {"type": "plain_text", "text": title[:100]},
+        "text": {"type": "mrkdwn", "text": body[:300]},
+        "confirm": {"type": "plain_text", "text": ok[:30]},
+        "deny": {"type": "plain_text", "text": cancel[:30]},
+        "style": "danger",
+    }
+
+
+def slack_date(moment: datetime) -> Markup:
+    """A Slack date token: each reader sees the time in their own time zone. Our own
+    markup built from a datetime (no user text), so `Markup`: the texts' Jinja finalize
+    (`integrations.slack.mrkdwn`) keeps it live instead of escaping it to `&lt;!date^...`."""
     fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return Markup(f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>")
 
 
-def reply_blocks(reply_text: str, *, kind: str, lang: str) -> Blocks:
-    """A pipeline reply; a confirmation question gets Yes / No buttons."""
+def reply_blocks(
+    reply_text: str, *, kind: str, lang: str, asked: str = "", thread: str = ""
+) -> Blocks:
+    """A pipeline reply; a confirmation question gets Yes / No buttons. The block id names
+    the user who was asked (`confirm:<user>:<lang>`): only their click counts. The values
+    carry the conversation's thread (`yes:<thread>`): a question sent ephemerally through
+    response_url has no message in the click, yet the answer must reach its conversation."""
     blocks: Blocks = [section(reply_text)]
     if kind == "confirm":
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"confirm:{lang}",
+                "block_id": f"confirm:{asked}:{lang}",
                 "elements": [
-                    button(text("button_yes", lang), CONFIRM_YES_ACTION, "yes", "primary"),
-                    button(text("button_no", lang), CONFIRM_NO_ACTION, "no"),
+                    button(
+                        text("button_yes", lang), CONFIRM_YES_ACTION, f"yes:{thread}", "primary"
+                    ),
+                    button(text("button_no", lang), CONFIRM_NO_ACTION, f"no:{thread}"),
                 ],
             }
         )
@@ -88,24 +118,69 @@ def agent_output_blocks(
     return blocks
 
 
+PRODUCTION = "production"
+
+
+def approval_buttons(
+    run_id: int, lang: str, *, title: str, facts: dict[str, str]
+) -> dict[str, Any]:
+    """Approve / Reject; approving a production change asks "are you sure?" first."""
+    confirm = None
+    if facts.get("environment", "").lower() == PRODUCTION:
+        confirm = confirm_dialog(
+            text("confirm_title", lang),
+            text("confirm_text", lang, title=title, service=facts.get("service")),
+            text("confirm_ok", lang),
+            text("confirm_cancel", lang),
+        )
+    return {
+        "type": "actions",
+        "block_id": f"approval:{run_id}:{lang}",
+        "elements": [
+            button(text("button_approve", lang), APPROVE_ACTION, str(run_id), "primary", confirm),
+            button(text("button_reject", lang), REJECT_ACTION, str(run_id), "danger"),
+        ],
+    }
+
+
 def approval_blocks(
-    body: str, *, run_id: int, role: str | None, title: str | None, lang: str
+    body: str,
+    *,
+    run_id: int,
+    role: str | None,
+    title: str,
+    lang: str,
+    facts: dict[str, str],
 ) -> Blocks:
-    blocks: Blocks = []
-    if title:
-        blocks.append(header(title))
-    blocks.append(section(body))
-    blocks.append(context(text("approval_needed", lang, run_id=run_id, role=role)))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"approval:{run_id}:{lang}",
-            "elements": [
-                button(text("button_approve", lang), APPROVE_ACTION, str(run_id), "primary"),
-                button(text("button_reject", lang), REJECT_ACTION, str(run_id), "danger"),
-            ],
-        }
-    )
+    """What an approver needs to judge: the workflow in words, service, environment,
+    version, who asked, the plan from the step before, the deadline in their time zone."""
+    blocks: Blocks = [header(text("approval_title", lang, title=title))]
+    if facts.get("requester"):
+        blocks.append(
+            section(
+                text(
+                    "approval_facts",
+                    lang,
+                    run_id=run_id,
+                    service=facts.get("service"),
+                    environment=facts.get("environment"),
+                    version=facts.get("version"),
+                    requester=facts["requester"],
+                )
+            )
+        )
+    else:
+        blocks.append(section(body))
+    if facts.get("plan_summary"):
+        step = facts.get("plan_step", "")
+        blocks.append(section(text("approval_plan", lang, step=step, plan=facts["plan_summary"])))
+    deadline = facts.get("deadline")
+    if deadline:
+        when = slack_date(datetime.fromisoformat(deadline))
+        blocks.append(context(text("approval_deadline", lang, when=when, role=role)))
+    elif role:
+        blocks.append(context(text("approval_no_deadline", lang, role=role)))
+    blocks.append(approval_buttons(run_id, lang, title=title, facts=facts))
     return blocks
 
 
@@ -116,7 +191,11 @@ def decided_blocks(original: Blocks, decision_line: str) -> Blocks:
 
 
 def home_view(
-    *, runs_lines: list[str], approvals: list[tuple[str, int]], usage: str, lang: str
+    *,
+    runs_lines: list[str],
+    approvals: list[tuple[str, int, str, dict[str, str]]],
+    usage: str,
+    lang: str,
 ) -> dict[str, Any]:
     """App Home: recent runs, approvals waiting for this user (with buttons), usage."""
     blocks: Blocks = [header(text("home_title", lang)), section(text("home_runs", lang))]
@@ -125,18 +204,9 @@ def home_view(
     blocks.append(section(text("home_approvals", lang)))
     if not approvals:
         blocks.append(context(text("home_approvals_none", lang)))
-    for line, run_id in approvals:
+    for line, run_id, title, facts in approvals:
         blocks.append(section(line))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"approval:{run_id}:{lang}",
-                "elements": [
-                    button(text("button_approve", lang), APPROVE_ACTION, str(run_id), "primary"),
-                    button(text("button_reject", lang), REJECT_ACTION, str(run_id), "danger"),
-                ],
-            }
-        )
+        blocks.append(approval_buttons(run_id, lang, title=title, facts=facts))
     blocks.append({"type": "divider"})
     blocks.append(section(text("home_usage", lang)))
     blocks.append(section(usage))

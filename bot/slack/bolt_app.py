@@ -1,9 +1,11 @@
 """The Bolt app: one for HTTP (`bmad serve`) and Socket Mode (`bmad slack socket`).
 
-Bolt acks events before their listener starts and answers commands and actions as soon as
-the listener calls `ack()`, which every listener does first; the work then goes to the
-after-ack pool or Celery. (Bolt's lazy listeners would do the same but deep-copy every
-request, which cost more than the whole ack path in benchmarks/slack_ingest.py.)
+`process_before_response`: Bolt runs each listener to its end before answering. Listeners
+only hand their job off (`bot.slack.handoff`, no I/O) and `ack()`, so this costs nothing,
+and it means that when Bolt returns, every job of the request is already with the
+publisher: the route then waits for the broker's confirmation before the 200 goes out.
+(Bolt's default acks events *before* the listener runs, too early to know the job is
+durable; its lazy listeners deep-copy every request, which cost more than the whole ack.)
 
 Single-workspace mode uses SLACK_BOT_TOKEN; with a client id and secret the app is
 multi-workspace, tokens come from the installation store (cached per process, so the ack
@@ -12,6 +14,7 @@ path does not query the database per event).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,9 +31,18 @@ from integrations.slack.installations import installation_store, oauth_mode
 LISTENER_THREADS = 16
 
 
+class _ContextExecutor(ThreadPoolExecutor):
+    """Runs each listener in a copy of the submitting request's context, so its log lines
+    keep the request_id and its hand-off continues the request's trace."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
 def _listener_executor() -> ThreadPoolExecutor:
-    """Threads that run listeners up to their ack and hand-off (never the work itself)."""
-    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bmad-bolt")
+    """Threads for Bolt's own use (listeners run up to their ack and hand-off, never the
+    work itself), carrying the request's log and trace context."""
+    return _ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bmad-bolt")
 
 
 class SlackNotConfigured(RuntimeError):
@@ -58,6 +70,7 @@ def build_bolt_app(
             **verification,
             client=web_client(settings),
             listener_executor=_listener_executor(),
+            process_before_response=True,
             installation_store=store,
             authorize=InstallationStoreAuthorize(
                 installation_store=store,
@@ -77,6 +90,7 @@ def build_bolt_app(
             client=web_client(settings, token),  # Bolt takes the token from the client
             token_verification_enabled=verify_token,
             listener_executor=_listener_executor(),
+            process_before_response=True,
             logger=logger,
         )
     else:

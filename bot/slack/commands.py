@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.roster import list_agents
-from bot.slack.texts import text
-from bot.slack.workflow_calls import decide, describe_run, recent_runs
+from bot.slack.texts import table, text
+from bot.slack.workflow_calls import decide, describe_run, recent_runs, run_line
 from conversations.usage import usage_text
 from integrations.settings import Settings
 
@@ -59,7 +59,11 @@ def resolve(command_text: str) -> tuple[str | None, list[str]]:
 
 
 def help_text(ctx: CommandContext | None = None, lang: str = "en") -> str:
-    return text("help", ctx.lang if ctx else lang)
+    """One line per registered subcommand (words from prompts/slack/<lang>.yaml)."""
+    lang = ctx.lang if ctx else lang
+    lines = table("help_commands", lang)
+    body = [lines.get(name, f"• `/bmad {name}`") for name in COMMANDS]
+    return "\n".join([text("help_header", lang), *body, text("help_footer", lang)])
 
 
 def _agents(ctx: CommandContext) -> str:
@@ -75,9 +79,7 @@ def _runs(ctx: CommandContext) -> str:
     runs = recent_runs(ctx.settings, ctx.team_id)
     if not runs:
         return text("runs_none", ctx.lang)
-    return "\n".join(
-        [text("runs_header", ctx.lang)] + [text("run_line", ctx.lang, run=r) for r in runs]
-    )
+    return "\n".join([text("runs_header", ctx.lang)] + [run_line(r, ctx.lang) for r in runs])
 
 
 def _status(ctx: CommandContext) -> str:

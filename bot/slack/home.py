@@ -7,8 +7,8 @@ from typing import Any
 from agents.workflows.views import RunView
 from bot.slack.blocks import home_view
 from bot.slack.posting import outbound_for
-from bot.slack.texts import text
-from bot.slack.workflow_calls import recent_runs
+from bot.slack.texts import text, workflow_title
+from bot.slack.workflow_calls import recent_runs, run_line
 from conversations.usage import usage_text
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
@@ -30,16 +30,28 @@ def build_home(settings: Settings, team_id: str, user_id: str, lang: str = "en")
     with tenant_session(settings.database_url, team_id) as session:
         role = role_of(session, user_id)
     approvals = [
-        (text("run_line", lang, run=r), int(r.id))
-        for r in runs
-        if r.waiting_approval and _can_approve(r, role)
+        _approval_entry(r, lang) for r in runs if r.waiting_approval and _can_approve(r, role)
     ]
     return home_view(
-        runs_lines=[text("run_line", lang, run=r) for r in runs],
+        runs_lines=[run_line(r, lang) for r in runs],
         approvals=approvals,
         usage=usage_text(settings, team_id, lang),
         lang=lang,
     )
+
+
+def _approval_entry(run: RunView, lang: str) -> tuple[str, int, str, dict[str, str]]:
+    title = workflow_title(run.workflow, lang)
+    facts = {k: run.inputs[k] for k in ("service", "environment", "version") if run.inputs.get(k)}
+    line = text(
+        "home_approval_line",
+        lang,
+        run=run,
+        title=title,
+        service=facts.get("service"),
+        environment=facts.get("environment"),
+    )
+    return line, int(run.id), title, facts
 
 
 def publish_home(settings: Settings, team_id: str, user_id: str) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from conversations.message import conversation_key
 
 DM_CHANNEL_TYPES = frozenset({"im"})
+# The "thread" of a /bmad request in a channel that refused the bot: no Slack thread
+# exists; its answers go through response_url, later results to the user's DM.
+NO_THREAD_PREFIX = "cmd-"
 
 
 def slack_conversation_key(team_id: str, channel: str, thread_ts: str, user: str, dm: bool) -> str:

@@ -1,8 +1,12 @@
 """Multi-workspace install: Bolt's OAuth flow with our tenant hook on success.
 
-Bolt runs /slack/install (state issued into the state store) and /slack/oauth_redirect
-(state consumed, oauth.v2.access, installation saved). On success the workspace becomes a
-tenant and the installing user its owner; then Bolt's default success page is shown.
+Bolt runs /slack/install (state issued into the state store, then a 302 straight to
+Slack's authorize URL with `redirect_uri` = BMAD_PUBLIC_URL + /slack/oauth_redirect, the
+URL registered in the app's manifest) and /slack/oauth_redirect (state consumed,
+oauth.v2.access, installation saved). On success the workspace becomes a tenant and the
+installing user its owner; then Bolt's default success page is shown.
+
+BOT_SCOPES must equal the manifest's bot scopes (tests/unit/slack/test_manifest.py).
 """
 
 from __future__ import annotations
@@ -25,11 +29,18 @@ BOT_SCOPES = [
     "channels:history",
     "chat:write",
     "commands",
+    "files:read",
     "files:write",
     "groups:history",
     "im:history",
     "im:write",
+    "users:read",  # users.info: people's profile email for approval emails
+    "users:read.email",
 ]
+
+
+def redirect_uri(settings: Settings) -> str:
+    return settings.public_url.rstrip("/") + REDIRECT_PATH
 
 
 def oauth_settings(settings: Settings) -> OAuthSettings:
@@ -52,6 +63,8 @@ def oauth_settings(settings: Settings) -> OAuthSettings:
         scopes=BOT_SCOPES,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
+        redirect_uri=redirect_uri(settings),
+        install_page_rendering_enabled=False,
         installation_store=installation_store(settings),
         state_store=oauth_state_store(settings),
         callback_options=CallbackOptions(success=on_success, failure=on_failure),

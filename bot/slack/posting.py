@@ -7,17 +7,13 @@ the broker.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from bot.slack.blocks import Blocks, agent_output_blocks, section
 from bot.slack.texts import text
-from integrations.redis_store import get_redis
 from integrations.settings import Settings
-from integrations.slack.client import web_client
 from integrations.slack.installations import bot_token_for
-from integrations.slack.outbound import SlackOutbound, is_too_long
-from integrations.slack.pacing import ChannelPacer
+from integrations.slack.outbound import SlackOutbound, is_too_long, slack_outbound
 
 
 class NoBotToken(LookupError):
@@ -28,12 +24,7 @@ def outbound_for(settings: Settings, team_id: str, token: str | None = None) -> 
     token = token or bot_token_for(settings, team_id)
     if not token:
         raise NoBotToken(team_id)
-    return SlackOutbound(web_client(settings, token), _pacer(settings.redis_url), team_id)
-
-
-@lru_cache(maxsize=8)
-def _pacer(redis_url: str | None) -> ChannelPacer:
-    return ChannelPacer(get_redis(redis_url))
+    return slack_outbound(settings, team_id, token)
 
 
 def post_output(
@@ -48,8 +39,12 @@ def post_output(
     step: str | None = None,
     tokens: int = 0,
     extra_blocks: Blocks | None = None,
-) -> str:
-    """Post Block Kit output; over 3,000 characters the body goes up as a file with a summary."""
+    fallback_url: str | None = None,
+    fallback_user: str | None = None,
+) -> None:
+    """Queue Block Kit output; over 3,000 characters the body goes up as a file (right
+    after the message, same lane) with a summary. `fallback_*`: where it goes when the
+    channel refuses the bot (a slash command's response_url, else the user's DM)."""
     long = is_too_long(body)
     shown = text("long_output", lang, chars=len(body)) if long else body
     if agent or title:
@@ -59,16 +54,22 @@ def post_output(
     else:
         blocks = [section(shown)]
     blocks.extend(extra_blocks or [])
-    ts = out.post(channel, _fallback(title, shown), blocks=blocks, thread_ts=thread_ts)
+    out.send(
+        channel,
+        _fallback(title, shown),
+        blocks=blocks,
+        thread_ts=thread_ts,
+        fallback_url=fallback_url,
+        fallback_user=fallback_user,
+    )
     if long:
         out.upload_text(
             channel,
             body,
             filename=f"{(agent or 'bmad').lower()}-{step or 'output'}.md",
             title=title or agent or "BMAD",
-            thread_ts=thread_ts or ts,
+            thread_ts=thread_ts,
         )
-    return ts
 
 
 def _fallback(title: str | None, body: str) -> str:

@@ -1,12 +1,13 @@
-"""Hands Slack turns to Celery from one background thread, several per task when busy.
+"""Publishes Slack jobs to Celery from one background thread, confirming each one.
 
-Why: publishing a Celery message costs about half a millisecond of CPU in the web process
-(kombu), more than Bolt's whole ack. Listeners only put the turn on an in-process queue;
-this thread publishes whatever has accumulated as one `bmad.slack.run_turns` task, which a
-worker fans out into one `bmad.slack.run_turn` task per turn. When traffic is light every
-batch holds one turn and is published at once, so nothing waits; under load the cost per
-turn shrinks with the batch. Turns still queued when the process exits are published by
-an exit hook.
+Why a thread: publishing a Celery message costs about half a millisecond of CPU in the web
+process (kombu), more than Bolt's whole ack. Listeners put the job on an in-process queue
+and get a future; this thread publishes whatever has accumulated as one
+`bmad.slack.run_jobs` task (a group commit) and resolves every future of the batch once
+the broker has taken it (Redis answered the LPUSH), or fails them all. The route acks only
+what was confirmed, so a job is never acknowledged before it is durable; a failed or slow
+publish means 503 and Slack retries. When traffic is light every batch holds one job and
+is published at once; under load the cost per job shrinks with the batch.
 """
 
 from __future__ import annotations
@@ -15,27 +16,46 @@ import atexit
 import os
 import queue
 import threading
+from concurrent.futures import Future, InvalidStateError
 
-from bot.slack.turn import SlackTurn
+from kombu import Connection
+
+from bot.slack.handoff import SlackJob, trace_of
 from integrations.observability.logging import get_logger
+from integrations.observability.metrics import SLACK_JOBS_PUBLISHED
+from integrations.observability.tracing import attached
 from integrations.settings import Settings
 
 log = get_logger(__name__)
 
 MAX_BATCH = 100
-PUBLISH_ATTEMPTS = 3
+# The publisher's own broker connection fails fast (no kombu retry loop, short socket
+# timeouts): a request waiting for it answers 503 instead, and Slack's retry is the retry.
+# (Copied per connection: kombu consumes these keys from the dict it is given.)
+FAST_FAIL = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": 1.0,
+}
+
+
+class NotDurable(RuntimeError):
+    """The broker did not confirm the job: the request must not be acknowledged."""
 
 
 class TurnPublisher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._queue: queue.SimpleQueue[SlackTurn] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[SlackJob, Future[None]]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pid: int | None = None
+        self._connection: Connection | None = None
 
-    def submit(self, turn: SlackTurn) -> None:
+    def submit(self, job: SlackJob) -> Future[None]:
         self._ensure_thread()
-        self._queue.put(turn)
+        future: Future[None] = Future()
+        self._queue.put((job, future))
+        return future
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -49,33 +69,68 @@ class TurnPublisher:
         while True:
             self._publish([self._queue.get(), *self._drain(MAX_BATCH - 1)])
 
-    def _drain(self, limit: int) -> list[SlackTurn]:
-        turns: list[SlackTurn] = []
-        while len(turns) < limit:
+    def _drain(self, limit: int) -> list[tuple[SlackJob, Future[None]]]:
+        items: list[tuple[SlackJob, Future[None]]] = []
+        while len(items) < limit:
             try:
-                turns.append(self._queue.get_nowait())
+                items.append(self._queue.get_nowait())
             except queue.Empty:
                 break
-        return turns
+        return items
 
-    def _publish(self, turns: list[SlackTurn]) -> None:
+    def _publish(self, items: list[tuple[SlackJob, Future[None]]]) -> None:
         from agents.queue import ensure_configured
-        from bot.slack.tasks import run_slack_turns
+        from bot.slack.tasks import run_slack_jobs
 
-        payload = [t.model_dump(mode="json") for t in turns]
-        for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        payload = [job.model_dump(mode="json") for job, _ in items]
+        try:
+            if self._connection is None:
+                app = ensure_configured(self.settings)
+                self._connection = app.connection_for_write(transport_options=dict(FAST_FAIL))
+            # A batch of one (light traffic) is published inside its request's trace.
+            with attached(trace_of(payload[0]) if len(payload) == 1 else None):
+                run_slack_jobs.apply_async(
+                    args=[payload],
+                    queue=self.settings.turn_queue,
+                    retry=False,
+                    connection=self._connection,
+                )
+        except Exception as err:
+            self._reset()
+            SLACK_JOBS_PUBLISHED.labels("failed").inc(len(items))
+            log.warning("slack_job_publish_failed", jobs=len(items), error=type(err).__name__)
+            for _, future in items:
+                _settle(future, NotDurable(type(err).__name__))
+            return
+        SLACK_JOBS_PUBLISHED.labels("ok").inc(len(items))
+        for _, future in items:
+            _settle(future, None)
+
+    def _reset(self) -> None:
+        """Drop a broken connection; the next batch connects afresh."""
+        if self._connection is not None:
             try:
-                ensure_configured(self.settings)
-                run_slack_turns.apply_async(args=[payload], queue=self.settings.celery_queue)
-                return
+                self._connection.close()
             except Exception:
-                log.exception("slack_turn_publish_failed", attempt=attempt, turns=len(turns))
-        log.error("slack_turns_dropped", event_ids=[t.event_id for t in turns])
+                log.debug("slack_publisher_close_failed")
+            self._connection = None
 
     def flush(self) -> None:
         """Publish what is queued now (process exit)."""
-        while turns := self._drain(MAX_BATCH):
-            self._publish(turns)
+        while items := self._drain(MAX_BATCH):
+            self._publish(items)
+
+
+def _settle(future: Future[None], error: Exception | None) -> None:
+    """A request that gave up waiting (timeout -> 503) cancelled its future; that is fine:
+    the job is published anyway and Slack's retry of it is answered once (event-id claim)."""
+    try:
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+    except InvalidStateError:
+        pass
 
 
 _publishers: dict[int, TurnPublisher] = {}

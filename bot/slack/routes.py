@@ -1,6 +1,7 @@
 """FastAPI routes for Slack: /slack/events (events, commands, interactivity), /slack/install,
-/slack/oauth_redirect. Bolt verifies signatures and timestamps (401 otherwise) and parses
-every payload; we only move the request into Bolt and the response back.
+/slack/oauth_redirect. The signature and timestamp are verified on the raw bytes and the
+body's shape is checked before Bolt parses it (bot/slack/verify.py): unsigned or unparsable
+requests get our JSON error envelope, never reach Bolt, never cost a 500.
 
 Bolt's sync `dispatch` runs in the thread pool for commands and interactivity (Bolt waits
 there for the listener's `ack()`) and, in OAuth mode, for events too (a team's first event
@@ -10,16 +11,20 @@ dispatched on the loop: nothing in them can block, and the hop was a third of th
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Route
 
 from bot.errors import error_body
+from bot.slack.handoff import durable_futures
+from bot.slack.verify import SlackRefused, check_slack_request
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SLACK_ACK_SECONDS, SLACK_REQUESTS
 
@@ -32,9 +37,14 @@ def _kind(request: Request) -> str:
 
 
 EVENTS_PATH = "/slack/events"
+# How long an ack waits for the broker to confirm its jobs (Slack gives up after 3 s).
+HANDOFF_TIMEOUT_SECONDS = 2.0
+RETRY_AFTER_SECONDS = 5
 
 
-def mount_routes(app: FastAPI, bolt: App, *, inline_events: bool = False) -> None:
+def mount_routes(
+    app: FastAPI, bolt: App, signing_secret: str, *, inline_events: bool = False
+) -> None:
     """`inline_events`: dispatch Events API requests on the event loop. Only safe when
     authorization cannot block (one workspace, token verified at start): Bolt then acks an
     event before any listener runs, and the thread hop would cost more than the ack.
@@ -45,17 +55,17 @@ def mount_routes(app: FastAPI, bolt: App, *, inline_events: bool = False) -> Non
     itself: list[BaseRoute] = []  # the route names itself in the scope for the HTTP metrics
     route = Route(
         EVENTS_PATH,
-        events_endpoint(bolt, inline_events, itself),
+        events_endpoint(bolt, SignatureVerifier(signing_secret), inline_events, itself),
         methods=["POST"],
         include_in_schema=False,
     )
     itself.append(route)
-    app.router.routes.append(route)
+    app.router.routes.insert(0, route)  # matched first: the busiest route by far
     app.include_router(oauth_router(bolt))
 
 
 def events_endpoint(
-    bolt: App, inline_events: bool, route: list[BaseRoute]
+    bolt: App, verifier: SignatureVerifier, inline_events: bool, route: list[BaseRoute]
 ) -> Callable[[Request], Awaitable[Response]]:
     async def events(request: Request) -> Response:
         if route:  # FastAPI names only its own routes in the scope
@@ -63,11 +73,23 @@ def events_endpoint(
         started = time.perf_counter()
         body = await request.body()
         kind = _kind(request)
+        try:
+            check_slack_request(verifier, body, request.headers)
+        except SlackRefused as err:
+            SLACK_REQUESTS.labels(kind, str(err.status)).inc()
+            log.warning("slack_request_refused", reason=err.code, kind=kind)
+            return error_body(
+                err.status, err.code, "the request is not a valid signed Slack request"
+            )
         bolt_request = to_bolt_request(request, body)
         if inline_events and kind == "event":
             bolt_response = bolt.dispatch(bolt_request)
         else:
             bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
+        futures = durable_futures(bolt_request.context)
+        if futures and bolt_response.status < 300 and not await _confirmed(futures):
+            SLACK_REQUESTS.labels(kind, "503").inc()
+            return not_durable()
         SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
         SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
         if bolt_response.status == 401:
@@ -75,6 +97,30 @@ def events_endpoint(
         return to_starlette_response(bolt_response)
 
     return events
+
+
+async def _confirmed(futures: list) -> bool:  # type: ignore[type-arg]
+    """Wait (without blocking the loop) until the broker took every job of this request."""
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(asyncio.wrap_future(f) for f in futures), return_exceptions=True),
+            timeout=HANDOFF_TIMEOUT_SECONDS,
+        )
+    except TimeoutError:
+        results = [TimeoutError()]
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:  # NotDurable or too slow: Slack must send it again
+        log.warning("slack_ack_refused_not_durable", error=type(failed[0]).__name__)
+    return not failed
+
+
+def not_durable() -> Response:
+    """503 + Retry-After: Slack retries the request (and we answer it once)."""
+    response = error_body(
+        503, "unavailable", "the work queue is unreachable; retry", retry_after=RETRY_AFTER_SECONDS
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def oauth_router(bolt: App) -> APIRouter:

@@ -1,30 +1,84 @@
-"""Celery task for Slack turns (BMAD_QUEUE=celery).
+"""Celery tasks for Slack jobs (BMAD_QUEUE=celery), on the turn queue.
 
-Lives on the bot side because a turn needs `conversations`, which the `agents` Celery tasks
+Live on the bot side because a turn needs `conversations`, which the `agents` Celery tasks
 may not import; `bot.slack.wiring.wire_worker` makes the worker import this module.
+`acks_late`: a job whose worker dies is redelivered; turns are answered once whatever
+happens twice (the pipeline's event-id claim).
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 from agents.queue import celery_app
-from bot.slack.turn import SlackTurn, run_turn
+from bot.outage import OUTAGE_ERRORS
+from bot.slack.handoff import SlackJob, run_job, trace_of
+from bot.slack.turn import SlackTurn, TurnUnavailable, run_turn
+from integrations.observability.tracing import attached
 from integrations.settings import get_settings
+
+# Redis / PostgreSQL / broker down while a job runs: retry with backoff (for ~15 minutes),
+# never acknowledge it as done - Slack was told we have it.
+RETRY_OUTAGES = {
+    "autoretry_for": (TurnUnavailable, *OUTAGE_ERRORS),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+    "max_retries": 40,
+}
+
+
+IN_PROCESS_RETRY_SECONDS = 60.0
+
+
+@celery_app.task(name="bmad.slack.run_job", acks_late=True, ignore_result=True, **RETRY_OUTAGES)
+def run_slack_job(payload: dict[str, Any]) -> None:
+    job = SlackJob.model_validate(payload)
+    if job.kind == "turn":  # this execution's claim on the event id (see SlackTurn)
+        job.data["claim_token"] = uuid.uuid4().hex
+    settings = get_settings()
+    # A short outage is waited out here: a Celery retry needs the broker that may be the
+    # very thing that is down (then the message returns after the visibility timeout).
+    # Only a turn that failed before acting runs again; after acting, a retry could act
+    # twice, so that is left to Celery (a new execution: its claim sees a duplicate).
+    deadline = time.monotonic() + IN_PROCESS_RETRY_SECONDS
+    delay = 0.5
+    while True:
+        try:
+            run_job(settings, job)
+            return
+        except TurnUnavailable as err:
+            if not err.before_acting or time.monotonic() + delay > deadline:
+                raise
+        except OUTAGE_ERRORS:
+            if time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+@celery_app.task(name="bmad.slack.run_jobs", acks_late=True, ignore_result=True, **RETRY_OUTAGES)
+def run_slack_jobs(payloads: list[dict[str, Any]]) -> None:
+    """A batch from one web process: one job runs here, more fan out to one task each, so
+    jobs of different conversations run in parallel on all workers."""
+    if len(payloads) == 1:
+        run_slack_job(payloads[0])
+        return
+    queue = get_settings().turn_queue
+    for payload in payloads:
+        with attached(trace_of(payload)):  # each job's task joins its request's trace
+            run_slack_job.apply_async(args=[payload], queue=queue)
 
 
 @celery_app.task(name="bmad.slack.run_turn", acks_late=True, ignore_result=True)
 def run_slack_turn(payload: dict[str, Any]) -> None:
+    """Messages published by an older web process (before jobs); kept for rolling deploys."""
     run_turn(get_settings(), SlackTurn.model_validate(payload))
 
 
 @celery_app.task(name="bmad.slack.run_turns", acks_late=True, ignore_result=True)
 def run_slack_turns(payloads: list[dict[str, Any]]) -> None:
-    """A batch from one web process: one turn runs here, more fan out to one task each, so
-    turns of different conversations run in parallel on all workers."""
-    if len(payloads) == 1:
-        run_slack_turn(payloads[0])
-        return
-    queue = get_settings().celery_queue
     for payload in payloads:
-        run_slack_turn.apply_async(args=[payload], queue=queue)
+        run_slack_turn(payload)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from integrations.billing.plans import default_plan_for
 from integrations.db.events import record_audit
 from integrations.db.models import Role
 from integrations.db.session import admin_session, tenant_session
@@ -24,7 +25,9 @@ def ensure_tenant(settings: Settings, team_id: str, name: str | None = None) -> 
         return
     try:
         with admin_session(settings.database_url) as session:
-            create_tenant(session, team_id, name or team_id)
+            create_tenant(
+                session, team_id, name or team_id, default_plan_for(settings), source="slack"
+            )
     except IntegrityError:
         pass  # created at the same moment by another turn or replica: it exists
     _known.add((settings.database_url, team_id))

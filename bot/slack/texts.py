@@ -13,19 +13,47 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined, Template
 
+from integrations.slack.mrkdwn import slack_escape, slack_finalize
+
 TEXTS_DIR = Path(__file__).resolve().parents[2] / "prompts" / "slack"
 DEFAULT_LANG = "en"
 
-_env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+_env = Environment(
+    autoescape=False,
+    undefined=StrictUndefined,
+    keep_trailing_newline=False,
+    finalize=slack_finalize,  # every {{ value }} escaped; the catalog's own markup stays live
+)
+
+
+@lru_cache(maxsize=4)
+def _raw(lang: str) -> dict[str, Any]:
+    path = TEXTS_DIR / f"{lang}.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 @lru_cache(maxsize=4)
 def _catalog(lang: str) -> dict[str, Template]:
-    path = TEXTS_DIR / f"{lang}.yaml"
-    if not path.is_file():
-        return {}
-    raw: dict[str, str] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {name: _env.from_string(text) for name, text in raw.items()}
+    return {name: _env.from_string(t) for name, t in _raw(lang).items() if isinstance(t, str)}
+
+
+def table(key: str, lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """A word table (`workflow_titles`, `run_statuses`, `help_commands`): the language's
+    entries over the English ones."""
+    merged = dict(_raw(DEFAULT_LANG).get(key) or {})
+    merged.update(_raw(lang).get(key) or {})
+    return {str(k): str(v) for k, v in merged.items()}
+
+
+def workflow_title(workflow: str, lang: str = DEFAULT_LANG) -> str:
+    """Human words for a workflow name; a tenant's own template keeps its name, spaced."""
+    return table("workflow_titles", lang).get(workflow) or workflow.replace("_", " ").capitalize()
+
+
+def status_words(status: str, lang: str = DEFAULT_LANG) -> str:
+    return table("run_statuses", lang).get(status, status.replace("_", " "))
 
 
 def text(key: str, lang: str = DEFAULT_LANG, /, **facts: Any) -> str:
@@ -35,5 +63,5 @@ def text(key: str, lang: str = DEFAULT_LANG, /, **facts: Any) -> str:
 
 
 def escape(value: str) -> str:
-    """Slack mrkdwn escaping for user-supplied text shown back in a message."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack mrkdwn escaping for user-supplied text put into blocks by code."""
+    return slack_escape(value)

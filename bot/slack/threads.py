@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import redis
 
 from integrations.redis_store import key
@@ -33,3 +36,14 @@ def dm_thread(client: redis.Redis, team: str, user: str) -> tuple[str, str] | No
         return None
     channel, _, ts = str(raw).partition("|")
     return channel, ts
+
+
+def approval_message_key(team: str, run_id: int) -> str:
+    """Where a run's approval request messages (the request, any reminder) are remembered
+    (channel, ts, blocks), so a decision made anywhere can update them."""
+    return key(team, "slack", "approvals", run_id)
+
+
+def approval_messages(client: redis.Redis, team: str, run_id: int) -> list[dict[str, Any]]:
+    raw: list[str] = client.lrange(approval_message_key(team, run_id), 0, -1)  # type: ignore[assignment]
+    return [json.loads(item) for item in raw]

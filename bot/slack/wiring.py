@@ -24,11 +24,15 @@ NOTIFIER_KINDS = ("slack", "dm")
 
 
 def register_slack_notifiers(settings: Settings) -> None:
+    """The notifier, and this process's outbound dispatcher (it also sends what other
+    processes queued, e.g. a CLI that exited)."""
     from agents.notify import register_notifier
+    from integrations.slack.dispatcher import dispatcher_for
 
     notifier = SlackNotifier(settings)
     for kind in NOTIFIER_KINDS:
         register_notifier(kind, notifier)
+    dispatcher_for(settings).ensure_running()
 
 
 def bolt_app_for(settings: Settings, *, socket_mode: bool = False) -> tuple[App, bool]:
@@ -53,7 +57,9 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
         ensure_configured(settings)  # the turn task is sent to the shared broker
     bolt, settled = bolt_app_for(settings)
     app.state.slack_bolt = bolt
-    mount_routes(app, bolt, inline_events=settled)
+    assert settings.slack_signing_secret is not None  # create_app mounts Slack only then
+    secret = settings.slack_signing_secret.get_secret_value()
+    mount_routes(app, bolt, secret, inline_events=settled)
     register_slack_notifiers(settings)
 
 
@@ -62,7 +68,10 @@ def wire_worker(settings: Settings) -> None:
     import bot.slack.tasks  # noqa: F401 - registers bmad.slack.run_turn on the Celery app
 
     if slack_can_post(settings):
+        from bot.webhooks.results import register_webhook_notifier
+
         register_slack_notifiers(settings)
+        register_webhook_notifier(settings)
 
 
 def slack_can_post(settings: Settings) -> bool:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from agents.workflows.errors import RunNotFound, WorkflowError
 from agents.workflows.service import WorkflowService
 from agents.workflows.views import RunView
-from bot.slack.texts import text
+from bot.slack.texts import status_words, text, workflow_title
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 
@@ -48,6 +48,19 @@ def decide(
     return Decision(True, text(_DONE_TEXT[action], lang, run_id=run_id), now)
 
 
+def run_words(run: RunView, lang: str) -> dict[str, object]:
+    """The run as people read it: workflow title and status in words, not identifiers."""
+    return {
+        "run": run,
+        "title": workflow_title(run.workflow, lang),
+        "status": status_words(run.status, lang),
+    }
+
+
+def run_line(run: RunView, lang: str) -> str:
+    return text("run_line", lang, **run_words(run, lang))
+
+
 def recent_runs(settings: Settings, team_id: str) -> list[RunView]:
     return list(_service(settings).list_runs(team_id, limit=RECENT_RUNS))
 
@@ -58,8 +71,8 @@ def describe_run(settings: Settings, team_id: str, run_id: int | None, lang: str
         runs = service.list_runs(team_id, limit=1)
         if not runs:
             return text("runs_none", lang)
-        return text("run_status", lang, run=runs[0])
+        return text("run_status", lang, **run_words(runs[0], lang))
     try:
-        return text("run_status", lang, run=service.get(team_id, run_id))
+        return text("run_status", lang, **run_words(service.get(team_id, run_id), lang))
     except RunNotFound as err:
         return err.message_in(lang)

@@ -111,6 +111,7 @@ def _start(
         severity=str(facts["severity"]),
         summary=str(facts["summary"]),
     )
+    inputs.update(payload.triage_inputs())
     with bound_context(conversation_id=conv, tenant_id=config.tenant_id):
         try:
             run = start_run(

@@ -20,6 +20,7 @@ from bot.webhooks.http import (
     WebhookRejected,
     counted,
     parse_model,
+    receiver_docs,
     require_json,
     settings_of,
     source_config,
@@ -34,7 +35,15 @@ class AlertmanagerOut(BaseModel):
     run_id: int | None = None
 
 
-@router.post("/webhooks/alertmanager/{tenant}", response_model=AlertmanagerOut)
+@router.post(
+    "/webhooks/alertmanager/{tenant}",
+    response_model=AlertmanagerOut,
+    **receiver_docs(
+        {"type": "object"},  # Alertmanager's webhook payload, version 4
+        auth="Authorization: Bearer token",
+        extra={409: "refused by the plan's quota"},
+    ),
+)
 @counted("alertmanager")
 async def alertmanager_webhook(tenant: str, request: Request) -> Any:
     settings = settings_of(request)

@@ -68,3 +68,30 @@ class AlertmanagerPayload(BaseModel):
             "url": self.externalURL,
             "instances": [a.labels.get("instance", "") for a in firing[:10]],
         }
+
+    def triage_inputs(self, limit: int = 4000) -> dict[str, str]:
+        """What the incident triage reads (labels, annotations, start, graph and runbook).
+
+        The first firing alert speaks for the group (group labels are common to all); the
+        earliest `startsAt` is when the incident began. Values are text run inputs.
+        """
+        firing = [a for a in self.alerts if a.status == "firing"] or self.alerts
+        first = firing[0] if firing else Alert(status=self.status)
+        labels = {**self.groupLabels, **self.commonLabels, **first.labels}
+        annotations = {**self.commonAnnotations, **first.annotations}
+        starts = sorted(
+            a.startsAt for a in firing if a.startsAt and not a.startsAt.startswith("0001")
+        )
+        summary = annotations.get("summary") or annotations.get("description") or ""
+        return {
+            "labels": "\n".join(f"{k}={v}" for k, v in sorted(labels.items()))[:limit],
+            "annotations": "\n".join(f"{k}: {v}" for k, v in sorted(annotations.items()))[:limit],
+            "starts_at": starts[0] if starts else "",
+            "generator_url": first.generatorURL[:2000],
+            "runbook_url": (annotations.get("runbook_url") or annotations.get("runbook") or "")[
+                :2000
+            ],
+            "request_text": "\n".join(
+                p for p in (summary, annotations.get("description", "")) if p
+            )[:limit],
+        }

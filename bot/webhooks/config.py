@@ -6,15 +6,16 @@ Generic and GitHub receivers verify HMACs, so their secret is stored encrypted (
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from integrations.db.events import record_audit
 from integrations.db.models import Tenant, WebhookSource
 from integrations.db.session import tenant_session
+from integrations.security.compare import same_secret
 from integrations.settings import Settings
 from integrations.webhooks_out.crypto import decrypt_secret, encrypt_secret, hash_token
 
@@ -37,11 +38,11 @@ class SourceConfig:
     token_hash: str | None
     channel: str | None
     event_actions: dict[str, str] = field(default_factory=dict)
+    has_api_token: bool = False  # GitHub: the agents can fetch PR files / compares
+    post_reviews: bool = False
 
     def token_matches(self, token: str) -> bool:
-        return self.token_hash is not None and hmac.compare_digest(
-            self.token_hash, hash_token(token)
-        )
+        return self.token_hash is not None and same_secret(self.token_hash, hash_token(token))
 
 
 MIN_SECRET_LENGTH = 16
@@ -80,6 +81,8 @@ def load_source(settings: Settings, tenant_id: str, source: Source) -> SourceCon
             token_hash=row.token_hash,
             channel=row.channel,
             event_actions=actions,
+            has_api_token=row.api_token_encrypted is not None,
+            post_reviews=bool(row.post_reviews),
         )
 
 
@@ -94,9 +97,14 @@ def configure_source(
     channel: str | None = None,
     event_actions: dict[str, str] | None = None,
     enabled: bool | None = None,
+    api_token: str | None = None,
+    post_reviews: bool | None = None,
+    actor: str = "system",
+    audit_source: str = "cli",
 ) -> WebhookSource:
-    """Create or update; only the given fields change."""
+    """Create or update; only the given fields change. Audited (never the secret itself)."""
     row = _find(session, source)
+    created = row is None
     if row is None:
         row = WebhookSource(tenant_id=tenant_id, source=source, event_actions={})
         session.add(row)
@@ -110,7 +118,27 @@ def configure_source(
         row.event_actions = {**(row.event_actions or {}), **event_actions}
     if enabled is not None:
         row.enabled = enabled
+    if api_token is not None:
+        row.api_token_encrypted = encrypt_secret(settings, api_token) if api_token else None
+    if post_reviews is not None:
+        row.post_reviews = post_reviews
     session.flush()
+    changed = {
+        "secret": "replaced" if secret is not None else None,
+        "token": "replaced" if token is not None else None,
+        "channel": channel,
+        "on": event_actions or None,
+        "enabled": enabled,
+    }
+    record_audit(
+        session,
+        tenant_id,
+        actor=actor,
+        action="webhook.source_created" if created else "webhook.source_changed",
+        target=f"source:{source}",
+        details={k: v for k, v in changed.items() if v is not None},
+        source=audit_source,
+    )
     return row
 
 

@@ -2,7 +2,9 @@
 
 Signed with HMAC-SHA256 over `"{X-BMAD-Timestamp}.{body}"` (header `X-BMAD-Signature:
 sha256=<hex>`), accepted within `BMAD_WEBHOOK_TIMESTAMP_TOLERANCE` seconds. The event id is
-derived from the signature, so a replay inside the window is recognised as a duplicate.
+derived from the signature we compute over what was signed (timestamp and body), not from
+the header as sent, so a replay inside the window is recognised as a duplicate however the
+header is dressed up.
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.outage import refusal_for
 from bot.webhooks.config import SourceConfig
 from bot.webhooks.http import (
     counted,
     parse_model,
+    receiver_docs,
     require_json,
     settings_of,
     signature_rejected,
     source_config,
 )
+from bot.webhooks.results import remember_channel
 from bot.webhooks.slack_post import SlackUnavailable, post_to_slack
-from conversations.message import Message, conversation_key
+from conversations.message import MAX_MESSAGE_CHARS, Message, conversation_key
 from conversations.pipeline import get_pipeline
 from integrations.observability.logging import bound_context, get_logger
 from integrations.settings import Settings
@@ -44,7 +50,7 @@ ID = r"^[A-Za-z0-9._@\-]+$"
 class GenericIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=8000)
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     channel: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")
     user: str | None = Field(None, min_length=1, max_length=48, pattern=ID)
     conversation_id: str | None = Field(None, min_length=1, max_length=200, pattern=ID)
@@ -60,19 +66,26 @@ class GenericOut(BaseModel):
     posted_to: str | None = None
 
 
-@router.post("/webhooks/generic/{tenant}", response_model=GenericOut)
+@router.post(
+    "/webhooks/generic/{tenant}",
+    response_model=GenericOut,
+    **receiver_docs(
+        GenericIn.model_json_schema(),
+        auth="X-BMAD-Timestamp / X-BMAD-Signature",
+        extra={409: "refused by the plan's quota"},
+    ),
+)
 @counted("generic")
-async def generic_webhook(tenant: str, request: Request) -> GenericOut:
+async def generic_webhook(tenant: str, request: Request) -> GenericOut | JSONResponse:
     settings = settings_of(request)
     require_json(request)
     body = await request.body()
     config = await run_in_threadpool(source_config, settings, tenant, "generic")
-    signature = request.headers.get(SIGNATURE_HEADER)
     try:
-        verify_timestamped(
+        verified = verify_timestamped(
             config.secret or "",
             request.headers.get(TIMESTAMP_HEADER),
-            signature,
+            request.headers.get(SIGNATURE_HEADER),
             body,
             now=time.time(),
             tolerance=settings.webhook_timestamp_tolerance,
@@ -80,13 +93,13 @@ async def generic_webhook(tenant: str, request: Request) -> GenericOut:
     except SignatureError as err:
         raise signature_rejected(err) from err
     payload = parse_model(GenericIn, body)
-    event_id = "webhook:" + hashlib.sha256((signature or "").encode()).hexdigest()[:32]
+    event_id = "webhook:" + hashlib.sha256(verified.encode()).hexdigest()[:32]
     return await run_in_threadpool(_turn, settings, config, payload, event_id)
 
 
 def _turn(
     settings: Settings, config: SourceConfig, payload: GenericIn, event_id: str
-) -> GenericOut:
+) -> GenericOut | JSONResponse:
     ident = payload.conversation_id or uuid.uuid4().hex
     key = conversation_key(config.tenant_id, "webhook", ident)
     message = Message(
@@ -99,11 +112,17 @@ def _turn(
         event_id=event_id,
     )
     with bound_context(conversation_id=key, tenant_id=config.tenant_id):
+        if payload.channel:  # before the turn: a run's first notice may come at once
+            remember_channel(settings, config.tenant_id, key, payload.channel)
         reply = get_pipeline(settings).handle(message)
+        refusal = refusal_for(reply)  # rate limited (429) or Redis/database down (503)
+        if refusal is not None:
+            return refusal
         posted_to = None
         if payload.channel and reply.kind != "duplicate" and reply.text:
             try:
-                post_to_slack(settings, config.tenant_id, payload.channel, reply.text)
+                ts = post_to_slack(settings, config.tenant_id, payload.channel, reply.text)
+                remember_channel(settings, config.tenant_id, key, payload.channel, ts)
                 posted_to = payload.channel
             except SlackUnavailable:
                 log.warning("webhook_reply_not_posted", reason="slack_not_installed")

@@ -1,13 +1,15 @@
 """POST /webhooks/github/{tenant}: verified with X-Hub-Signature-256, each delivery once.
 
 `ping` answers 200; handled events start a run (see github_events); anything else is
-acknowledged with 202 and ignored. `X-GitHub-Delivery` is claimed in the database before
-work starts, so GitHub's redeliveries (same id) never start a second run; if starting
-fails, the claim is released so a redelivery can try again.
+acknowledged with 202 and ignored. `X-GitHub-Delivery` and the SHA-256 of the signed body
+are claimed in the database before work starts: GitHub's redeliveries (same id) and a
+captured body replayed under a made-up delivery id (the id is not signed) never start a
+second run; if starting fails, both claims are released so a redelivery can try again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,6 +27,7 @@ from bot.webhooks.http import (
     WebhookRejected,
     counted,
     parse_json,
+    receiver_docs,
     require_json,
     settings_of,
     signature_rejected,
@@ -43,6 +46,7 @@ from integrations.webhooks_out.signing import SignatureError, verify_body
 router = APIRouter(tags=["webhooks"])
 log = get_logger(__name__)
 SOURCE = "github"
+BODY_SOURCE = "github-body"  # the same signed body under a new delivery id is a replay
 
 
 class GithubOut(BaseModel):
@@ -50,10 +54,21 @@ class GithubOut(BaseModel):
     run_id: int | None = None
 
 
+_DOCS = receiver_docs(
+    {"type": "object"},
+    auth="X-Hub-Signature-256",
+    extra={409: "refused by the plan's quota"},
+)
+
+
 @router.post(
     "/webhooks/github/{tenant}",
     response_model=GithubOut,
-    responses={202: {"model": GithubOut, "description": "event not handled; ignored"}},
+    openapi_extra=_DOCS["openapi_extra"],
+    responses={
+        **_DOCS["responses"],
+        202: {"model": GithubOut, "description": "event not handled; ignored"},
+    },
 )
 @counted("github")
 async def github_webhook(tenant: str, request: Request) -> Any:
@@ -78,23 +93,28 @@ async def github_webhook(tenant: str, request: Request) -> Any:
     if work is None:
         return JSONResponse(status_code=202, content=GithubOut(status="ignored").model_dump())
     try:
-        return await run_in_threadpool(_start_once, settings, config, delivery, work)
+        return await run_in_threadpool(_start_once, settings, config, (delivery, body), work)
     except WorkflowError as err:  # e.g. the plan's run quota: refused, nothing recorded
         return error_body(409, err.code, err.message)
 
 
-def _start_once(settings: Settings, config: SourceConfig, delivery: str, work: GithubWork) -> Any:
+def _start_once(
+    settings: Settings, config: SourceConfig, signed: tuple[str, bytes], work: GithubWork
+) -> Any:
+    delivery, body = signed
+    digest = hashlib.sha256(body).hexdigest()
     try:
         workflow, inputs = workflow_for(work.action, work.slots)
+        inputs.update(work.inputs)
     except UnknownAction:
         log.warning("github_action_unknown", action=work.action, github_event=work.event)
         return JSONResponse(status_code=202, content=GithubOut(status="ignored").model_dump())
-    if not _claim(settings, config.tenant_id, delivery):
+    if not _claim(settings, config.tenant_id, delivery, digest):
         return GithubOut(status="duplicate")
     try:
         run_id = _start(settings, config, delivery, work, workflow, inputs)
     except Exception:
-        _release(settings, config.tenant_id, delivery)
+        _release(settings, config.tenant_id, delivery, digest)
         raise
     with tenant_session(settings.database_url, config.tenant_id) as session:
         row = session.scalars(_claimed(delivery)).one()
@@ -137,23 +157,26 @@ def _claimed(delivery: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _claim(settings: Settings, tenant_id: str, delivery: str) -> bool:
+def _claim(settings: Settings, tenant_id: str, delivery: str, digest: str) -> bool:
+    """Claim the delivery id and the signed body together: either seen before = replay."""
     try:
         with tenant_session(settings.database_url, tenant_id) as session:
-            session.add(
-                ProcessedDelivery(
-                    tenant_id=tenant_id, source=SOURCE, delivery_id=delivery, outcome="starting"
+            for source, ident in ((SOURCE, delivery), (BODY_SOURCE, digest)):
+                session.add(
+                    ProcessedDelivery(
+                        tenant_id=tenant_id, source=source, delivery_id=ident, outcome="starting"
+                    )
                 )
-            )
     except IntegrityError:
         return False
     return True
 
 
-def _release(settings: Settings, tenant_id: str, delivery: str) -> None:
+def _release(settings: Settings, tenant_id: str, delivery: str, digest: str) -> None:
     with tenant_session(settings.database_url, tenant_id) as session:
-        session.execute(
-            delete(ProcessedDelivery).where(
-                ProcessedDelivery.source == SOURCE, ProcessedDelivery.delivery_id == delivery
+        for source, ident in ((SOURCE, delivery), (BODY_SOURCE, digest)):
+            session.execute(
+                delete(ProcessedDelivery).where(
+                    ProcessedDelivery.source == source, ProcessedDelivery.delivery_id == ident
+                )
             )
-        )

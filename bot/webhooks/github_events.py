@@ -8,7 +8,7 @@ switch it off with an empty action.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,6 +18,8 @@ class GithubWork:
     action: str  # intent name, e.g. review_code
     slots: dict[str, str]
     facts: dict[str, str]  # for the announcement text: repo, title, url, ...
+    # Extra run inputs the agents fetch with (agents.github_material): repo, PR number.
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def _s(value: Any, limit: int = 300) -> str:
@@ -45,7 +47,9 @@ def decide(event: str, payload: dict[str, Any], actions: dict[str, str]) -> Gith
         pr = _obj(payload, "pull_request")
         url = _s(pr.get("html_url"))
         facts = {"repo": repo, "number": _s(pr.get("number")), "title": _s(pr.get("title"))}
-        return GithubWork(event, action, {"target": url or repo}, {**facts, "url": url})
+        request = "\n\n".join(p for p in (facts["title"], _s(pr.get("body"), 4000)) if p)
+        extra = {"github_repo": repo, "github_pr": facts["number"], "request_text": request}
+        return GithubWork(event, action, {"target": url or repo}, {**facts, "url": url}, extra)
     if event == "workflow_run" and kind == "completed":
         run = _obj(payload, "workflow_run")
         if run.get("conclusion") != "failure":
@@ -58,5 +62,6 @@ def decide(event: str, payload: dict[str, Any], actions: dict[str, str]) -> Gith
         version = _s(release.get("tag_name"), 64)
         url = _s(release.get("html_url"))
         facts = {"repo": repo, "title": _s(release.get("name")), "version": version}
-        return GithubWork(event, action, {"version": version}, {**facts, "url": url})
+        extra = {"github_repo": repo}
+        return GithubWork(event, action, {"version": version}, {**facts, "url": url}, extra)
     return None

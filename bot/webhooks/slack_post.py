@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from integrations.redis_store import get_redis
 from integrations.settings import Settings
-from integrations.slack.client import web_client
 from integrations.slack.outbound import SlackOutbound
-from integrations.slack.pacing import ChannelPacer
 
 
 class SlackUnavailable(RuntimeError):
@@ -21,8 +18,9 @@ def slack_outbound(settings: Settings, tenant_id: str) -> SlackOutbound:
     token = bot_token_for(settings, tenant_id)
     if not token:
         raise SlackUnavailable(tenant_id)
-    pacer = ChannelPacer(get_redis(settings.redis_url))
-    return SlackOutbound(web_client(settings, token), pacer, tenant_id)
+    from integrations.slack.outbound import slack_outbound as build
+
+    return build(settings, tenant_id, token)
 
 
 def post_to_slack(
