@@ -1,7 +1,8 @@
 """Slack ingest: ack latency and throughput of `bmad serve` vs. a bare Bolt app.
 
 `bmad serve` runs in its production configuration - real PostgreSQL and Redis,
-BMAD_QUEUE=celery (each mention is acked, then queued as a turn task), one web process -
+BMAD_QUEUE=celery (each mention is acked only once Redis confirmed its turn job: durable
+acks, issue 13), one web process -
 against the local fake Slack Web API (only auth.test is called at start; no worker runs,
 so the queued turns wait in a queue of their own that is deleted afterwards). The bare
 Bolt app (benchmarks/bare_bolt_app.py) only acks. Both get the same signed app_mention
@@ -40,7 +41,9 @@ import httpx
 import redis
 from sqlalchemy import create_engine, text
 
+from conversations.nlu.training import load_or_train
 from integrations.db.migrate import upgrade
+from integrations.settings import Settings
 from tests.e2e.slack_support import (
     ROOT,
     SIGNING_SECRET,
@@ -51,6 +54,7 @@ from tests.e2e.slack_support import (
 )
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI, sign_request
+from tests.readiness import wait_ready
 
 PG_ADMIN = os.environ.get(
     "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -236,6 +240,10 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="slack-bench-"))
     try:
         upgrade(database_url)
+        # The intent model, trained once into BMAD_MODEL_DIR (as `bmad migrate` does), so the
+        # server loads it instead of training it while being measured.
+        model_dir = workdir / "models"
+        load_or_train(Settings(_env_file=None, model_dir=str(model_dir)))
         with FakeSlackAPI() as fake:
             env = slack_env(
                 fake.api_url,
@@ -246,9 +254,11 @@ def main() -> None:
                 # Thousands of events from one user: measure ingest, not the rate limiter.
                 BMAD_RATE_LIMIT_USER_PER_MINUTE="0",
                 BMAD_RATE_LIMIT_TENANT_PER_MINUTE="0",
+                BMAD_MODEL_DIR=str(model_dir),
             )
             serve = ServeProcess(env, workdir)
             try:
+                wait_ready(lambda path: httpx.get(f"{serve.base_url}{path}", timeout=5))
                 bmad = _measure(f"{serve.base_url}/slack/events")
             finally:
                 serve.close()
@@ -258,7 +268,7 @@ def main() -> None:
         finally:
             bare_app.close()
     finally:
-        redis.Redis.from_url(REDIS_URL).delete(queue)
+        redis.Redis.from_url(REDIS_URL).delete(queue, f"{queue}.turns")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     bmad_open, bare_open = bmad["open_loop"], bare["open_loop"]
