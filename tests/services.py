@@ -10,6 +10,9 @@ import redis
 from sqlalchemy import create_engine, text
 
 REQUIRE = os.environ.get("BMAD_REQUIRE_SERVICES") == "1"
+# Skipping for a missing service is allowed only when asked for (a laptop without Redis).
+ALLOW_SKIPS = os.environ.get("BMAD_ALLOW_SKIPS") == "1"
+SKIP_PREFIX = "service missing: "
 PG_ADMIN_URL = os.environ.get(
     "BMAD_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -20,7 +23,7 @@ def unavailable(what: str, why: Exception) -> None:
     message = f"{what} not reachable: {why}"
     if REQUIRE:
         pytest.fail(message + " (BMAD_REQUIRE_SERVICES=1)", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(SKIP_PREFIX + message)
 
 
 def real_redis_url() -> str:
@@ -59,3 +62,13 @@ def drop_pg_database(url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+# The keys every process of a shared (PostgreSQL/Redis) test deployment gets, as operators
+# must set them (serve/worker/beat refuse to start without): one deployment, one key.
+DEPLOYMENT_SECRET_KEY = "aSdrHmV3b0dVbV9rZXlfZm9yX2JtYWRfdGVzdHMwMDA="
+DEPLOYMENT_PSEUDONYM_KEY = "bmad-test-pseudonym-key-0123456789abcdef"
+DEPLOYMENT_KEYS = {
+    "BMAD_SECRET_KEY": DEPLOYMENT_SECRET_KEY,
+    "BMAD_PRIVACY_PSEUDONYM_KEY": DEPLOYMENT_PSEUDONYM_KEY,
+}

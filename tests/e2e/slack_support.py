@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from tests.fakes.slack_api import sign_request
+from tests.services import DEPLOYMENT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -53,7 +54,11 @@ class ServeProcess:
             stderr=subprocess.STDOUT,
         )
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._wait_healthy()
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.close()  # never leave a half-started server behind
+            raise
 
     def _wait_healthy(self, timeout: float = 40.0) -> None:
         deadline = time.monotonic() + timeout
@@ -94,6 +99,7 @@ def slack_env(
         "BMAD_DATABASE_URL": database_url,
         "BMAD_QUEUE": "eager",
         "BMAD_LOG_LEVEL": "INFO",
+        **DEPLOYMENT_KEYS,
     }
     if redis_url:
         env["BMAD_REDIS_URL"] = redis_url

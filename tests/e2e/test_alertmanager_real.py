@@ -180,7 +180,9 @@ def stack(
             "--source", "alertmanager", "--generate-token", "--channel", CHANNEL,
         )  # fmt: skip
         token = _value(out, "token")
-        api_key = bmad(env, tmp_path, "apikeys", "create", "--tenant", tenant).strip()
+        api_key = bmad(
+            env, tmp_path, "apikeys", "create", "--tenant", tenant, "--user", "U1"
+        ).strip()
         serve = ServeProcess(env, tmp_path)
         try:
             url = f"{serve.base_url}/webhooks/alertmanager/{tenant}"

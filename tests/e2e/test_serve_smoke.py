@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.readiness import wait_ready
+
 pytestmark = pytest.mark.slow
 
 
@@ -43,7 +45,7 @@ def test_serve_embedded_defaults(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "bmad serve did not come up"
             assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
             time.sleep(0.2)
-        ready = httpx.get(f"{base}/readyz", timeout=5)
+        ready = wait_ready(lambda path: httpx.get(f"{base}{path}", timeout=5))
         assert ready.status_code == 200, ready.text
         assert (tmp_path / "bmad.db").exists()
     finally:

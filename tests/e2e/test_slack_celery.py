@@ -28,7 +28,8 @@ def test_mention_is_answered_by_a_celery_worker(
         )
         worker_log = (tmp_path / "worker.log").open("wb")
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker", "--concurrency=1", f"--queues={queue}"],
+            # No --queues: the worker consumes BMAD_CELERY_QUEUE and its turn queue by default.
+            [sys.executable, "-m", "bot.cli", "worker", "--concurrency=1"],
             cwd=tmp_path,
             env={**clean_env(), "PYTHONPATH": str(ROOT), **env},
             stdout=worker_log,

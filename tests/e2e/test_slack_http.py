@@ -108,19 +108,31 @@ def test_slack_retries_produce_one_reply(stack: Stack) -> None:
     assert len(stack.fake.calls_to("chat.postMessage", channel=channel)) == 1
 
 
-def test_dm_slot_question_and_answer_in_the_thread(stack: Stack) -> None:
+def test_dm_slot_question_and_answer_top_level_like_a_person(stack: Stack) -> None:
     team, user, _ = ids()
     dm = f"D{user[1:]}"
     first = P.message(user, dm, "write a user story", channel_type="im")
     assert stack.send(P.event_callback(team, first)).status_code == 200
     (question,) = stack.fake.wait_for("chat.postMessage", 1, timeout=20, channel=dm)
-    assert question.params["thread_ts"] == first["ts"]
-    answer = P.message(user, dm, "password reset", channel_type="im", thread_ts=first["ts"])
+    assert "thread_ts" not in question.params  # a top-level DM gets a top-level answer
+    answer = P.message(user, dm, "password reset", channel_type="im")
     assert stack.send(P.event_callback(team, answer)).status_code == 200
     replies = stack.fake.wait_for("chat.postMessage", 2, timeout=20, channel=dm)
     assert len(replies) >= 2
-    assert replies[1].params["thread_ts"] == first["ts"]
+    assert "thread_ts" not in replies[1].params
     assert replies[1].params["text"] != question.params["text"]
+    # A message the user writes in a thread is answered in that thread.
+    threaded = P.message(user, dm, "what can you do?", channel_type="im", thread_ts=first["ts"])
+    assert stack.send(P.event_callback(team, threaded)).status_code == 200
+
+    def in_thread() -> list:  # type: ignore[type-arg]
+        calls = stack.fake.calls_to("chat.postMessage", channel=dm)
+        return [c for c in calls if c.params.get("thread_ts") == first["ts"]]
+
+    deadline = time.monotonic() + 20
+    while not in_thread() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert in_thread()
 
 
 def test_a_thread_the_assistant_answered_in_continues_without_a_mention(stack: Stack) -> None:
@@ -167,16 +179,17 @@ def test_rate_limited_reply_is_retried_after_retry_after(stack: Stack) -> None:
     assert attempts[1].at - attempts[0].at >= 0.9
 
 
-def test_slash_subcommands_answer_ephemerally(stack: Stack) -> None:
+def test_slash_subcommands_answer_ephemerally_through_response_url(stack: Stack) -> None:
     team, user, channel = ids()
+    url = stack.fake.response_url(team)
     for command in ("runs", "agents"):
-        response = stack.send(P.slash_command(team, user, channel, command), form=True)
-        assert response.status_code == 200
-    answers = stack.fake.wait_for("chat.postEphemeral", 2, timeout=20, channel=channel)
-    texts = sorted(a.params["text"] for a in answers)
+        body = P.slash_command(team, user, channel, command, response_url=url)
+        assert stack.send(body, form=True).status_code == 200
+    answers = stack.fake.wait_for("response_url", 2, timeout=20)
+    texts = sorted(a.params["text"] for a in answers if a.params["url"].endswith(team))
     assert any("No workflow runs yet" in t for t in texts)
     assert any("crew" in t for t in texts)
-    assert all(a.params["user"] == user for a in answers)
+    assert all(a.params["response_type"] == "ephemeral" for a in answers)
 
 
 def test_app_home_is_published(stack: Stack) -> None:

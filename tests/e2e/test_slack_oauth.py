@@ -4,10 +4,10 @@ installed token, and app_uninstalled removes the tokens."""
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -53,14 +53,20 @@ def test_install_creates_the_tenant_and_its_owner(
             redis_url,
             SLACK_CLIENT_ID="111.222",
             SLACK_CLIENT_SECRET="client-secret-for-tests",
+            BMAD_PUBLIC_URL="https://bmad.example.test",
         )
         env.pop("SLACK_BOT_TOKEN")
         serve = ServeProcess(env, tmp_path)
         try:
             with httpx.Client(timeout=5.0) as http:
                 page = http.get(f"{serve.base_url}/slack/install")
-                assert page.status_code == 200
-                state = re.search(r"state=([\w-]+)", page.text).group(1)  # type: ignore[union-attr]
+                assert page.status_code == 302  # straight to Slack, no page of our own
+                authorize = urlsplit(page.headers["location"])
+                assert authorize.netloc == "slack.com" and authorize.path == "/oauth/v2/authorize"
+                query = parse_qs(authorize.query)
+                assert query["redirect_uri"] == ["https://bmad.example.test/slack/oauth_redirect"]
+                assert query["client_id"] == ["111.222"]
+                state = query["state"][0]
                 assert f"{STATE_COOKIE}={state}" in page.headers["set-cookie"]
 
                 fake.add_oauth_code("code-1", installer=installer, team_id=team, team_name="Acme")

@@ -7,6 +7,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -42,3 +43,61 @@ def test_same_event_on_two_replicas_gets_one_reply(
         finally:
             for serve in replicas:
                 serve.close()
+
+
+STATE_COOKIE = "slack-app-oauth-state"
+
+
+def _install(http: httpx.Client, serve: ServeProcess, fake: FakeSlackAPI, team: str) -> str:
+    """Bolt's OAuth flow on `serve`; returns the bot token Slack issued."""
+    code = f"code-{uuid.uuid4().hex[:8]}"
+    fake.add_oauth_code(code, installer=f"U{team[1:]}", team_id=team, team_name="Acme")
+    page = http.get(f"{serve.base_url}/slack/install")
+    state = parse_qs(urlsplit(page.headers["location"]).query)["state"][0]
+    done = http.get(
+        f"{serve.base_url}/slack/oauth_redirect",
+        params={"code": code, "state": state},
+        headers={"Cookie": f"{STATE_COOKIE}={state}"},
+    )
+    assert done.status_code == 200, done.text
+    grant = [c for c in fake.calls_to("oauth.v2.access") if c.params["code"] == code]
+    return str(grant[0].response["access_token"])
+
+
+def test_reinstall_on_one_replica_reaches_the_other(
+    pg_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    with FakeSlackAPI() as fake:
+        env = slack_env(
+            fake.api_url, pg_url, redis_url, SLACK_CLIENT_ID="9.9", SLACK_CLIENT_SECRET="s"
+        )
+        env.pop("SLACK_BOT_TOKEN")
+        a, b = ServeProcess(env, tmp_path), ServeProcess(env, tmp_path)
+        try:
+            tag = uuid.uuid4().hex[:8].upper()
+            team, user = f"T{tag}", f"U{tag}"
+            with httpx.Client(timeout=5.0) as http:
+                first = _install(http, a, fake, team)
+                before = P.app_mention(user, f"C1{tag}", "what can you do?")
+                assert (
+                    post_signed(http, b.base_url, P.event_callback(team, before)).status_code == 200
+                )
+                (reply,) = fake.wait_for("chat.postMessage", 1, timeout=30, channel=f"C1{tag}")
+                assert reply.token == first  # replica b now has the installation cached
+
+                uninstalled = P.event_callback(team, {"type": "app_uninstalled"})
+                assert post_signed(http, a.base_url, uninstalled).status_code == 200
+                fake.revoke(first)
+                second = _install(http, a, fake, team)
+
+                after = P.app_mention(user, f"C2{tag}", "what can you do?")
+                assert (
+                    post_signed(http, b.base_url, P.event_callback(team, after)).status_code == 200
+                )
+                (reply,) = fake.wait_for("chat.postMessage", 1, timeout=15, channel=f"C2{tag}")
+            assert reply.token == second != first
+            stale = fake.calls_to("chat.postMessage", answered_ok=False, channel=f"C2{tag}")
+            assert len([c for c in stale if c.token == first]) <= 1  # reloaded once, at most
+        finally:
+            a.close()
+            b.close()

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.services import DEPLOYMENT_KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -21,6 +23,8 @@ def worker_env(database_url: str, redis_url: str, queue: str, data_dir: Path) ->
         BMAD_CELERY_QUEUE=queue,
         BMAD_DATA_DIR=str(data_dir),
         BMAD_LOG_JSON="false",
+        BMAD_WORKER_METRICS_PORT="0",  # tests that scrape a worker pass --metrics-port
+        **DEPLOYMENT_KEYS,
     )
     return env
 
@@ -28,7 +32,9 @@ def worker_env(database_url: str, redis_url: str, queue: str, data_dir: Path) ->
 class Worker:
     """One `bmad worker` in its own process group, so SIGKILL takes its children too."""
 
-    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, concurrency: int = 2, extra: tuple[str, ...] = ()
+    ) -> None:
         self.log = log
         self.handle = log.open("ab")
         self.proc = subprocess.Popen(
@@ -38,7 +44,7 @@ class Worker:
                 "bot.cli",
                 "worker",
                 f"--concurrency={concurrency}",
-                f"--queues={env['BMAD_CELERY_QUEUE']}",
+                *extra,
             ],
             cwd=ROOT,
             env=env,

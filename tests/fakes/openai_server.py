@@ -51,6 +51,9 @@ class FakeReply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     finish_reason: str | None = None
+    # Sent as the whole HTTP body (status 200) instead of a completion: a broken proxy.
+    raw_body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers, e.g. Retry-After
 
 
 def text_reply(content: str, **kw: Any) -> FakeReply:
@@ -190,9 +193,16 @@ class FakeOpenAI(LocalHTTPServer):
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
 
-            def _send(self, status: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
+            def _send(
+                self,
+                status: int,
+                body: dict[str, Any] | str,
+                headers: dict[str, str] | None = None,
+            ) -> None:
+                raw = (body if isinstance(body, str) else json.dumps(body)).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.send_header("x-request-id", f"req_{uuid.uuid4().hex[:16]}")
@@ -245,7 +255,10 @@ class FakeOpenAI(LocalHTTPServer):
                         "param": None,
                         "code": None,
                     }
-                    self._send(reply.status, {"error": error})
+                    self._send(reply.status, {"error": error}, reply.headers)
+                    return
+                if reply.raw_body is not None:
+                    self._send(200, reply.raw_body, reply.headers)
                     return
                 completion = _completion(request, reply)
                 if request.get("stream"):

@@ -12,8 +12,17 @@ fake at the network edge. Point `SLACK_API_URL` at `server.api_url` (`http://...
 
 Recorded methods answer in Slack's documented shapes: chat.postMessage, chat.update,
 chat.postEphemeral, views.publish, files.getUploadURLExternal, the upload URL itself,
-files.completeUploadExternal, auth.test, oauth.v2.access, conversations.info. Any other
-method answers `{"ok": true}` and is recorded too, so nothing is silently invented.
+files.completeUploadExternal, auth.test, oauth.v2.access, conversations.info, users.info.
+Any other method answers `{"ok": true}` and is recorded too, so nothing is silently invented.
+
+Scripting what Slack does in the field:
+- `response_url(tag)`: a slash command's / action's response_url on this server; what is
+  posted there is recorded as method "response_url";
+- `refuse_channel(channel)`: posts there answer `not_in_channel` (or `channel_not_found`);
+- `revoke(token)`: every call with that token answers `token_revoked` (or `invalid_auth`);
+- `add_file(name, content)`: a shared file whose `url_private_download` only answers with a
+  bot token (`Authorization: Bearer`); without one Slack redirects to its sign-in page;
+- `users[user_id] = {...}`: users.info profiles.
 
 `sign_request(secret, body)` produces the `X-Slack-Signature` / `X-Slack-Request-Timestamp`
 headers exactly as Slack documents (v0 HMAC-SHA256 over `v0:{timestamp}:{body}`), written
@@ -101,6 +110,11 @@ class FakeSlackAPI(LocalHTTPServer):
         self._rate_limits: dict[tuple[str, str | None], list[int]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
+        self.refused_channels: dict[str, str] = {}
+        self.revoked_tokens: dict[str, str] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # path -> (mimetype, content)
+        self.users: dict[str, dict[str, Any]] = {}
+        self.gone_urls: set[str] = set()  # response_url paths Slack no longer accepts
 
     # -- scripting ------------------------------------------------------------------------
     def rate_limit(
@@ -110,6 +124,49 @@ class FakeSlackAPI(LocalHTTPServer):
         Retry-After, as Slack does when an app posts too fast."""
         with self._lock:
             self._rate_limits[(method, channel)] = [times, retry_after]
+
+    def refuse_channel(self, channel: str, error: str = "not_in_channel") -> None:
+        """The bot is not a member of `channel`: posts there fail as Slack's do."""
+        with self._lock:
+            self.refused_channels[channel] = error
+
+    def revoke(self, token: str, error: str = "token_revoked") -> None:
+        with self._lock:
+            self.revoked_tokens[token] = error
+
+    def response_url(self, tag: str | None = None) -> str:
+        return f"{self.base_url}/response/{tag or uuid.uuid4().hex[:12]}"
+
+    def expire_response_url(self, url: str) -> None:
+        """After 30 minutes or 5 answers Slack refuses a response_url."""
+        with self._lock:
+            self.gone_urls.add(urlsplit(url).path)
+
+    def add_file(
+        self,
+        name: str,
+        content: str | bytes,
+        *,
+        filetype: str = "text",
+        mimetype: str = "text/plain",
+    ) -> dict[str, Any]:
+        """A file object as Slack puts it in a `file_share` message event."""
+        raw = content.encode() if isinstance(content, str) else content
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        path = f"/files-pri/{self.identity.team_id}-{file_id}/download/{name}"
+        with self._lock:
+            self.files[path] = (mimetype, raw)
+        return {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "size": len(raw),
+            "mode": "hosted",
+            "url_private": f"{self.base_url}{path.replace('/download', '')}",
+            "url_private_download": f"{self.base_url}{path}",
+        }
 
     def add_oauth_code(self, code: str, *, installer: str, team_id: str, team_name: str) -> None:
         with self._lock:
@@ -142,7 +199,9 @@ class FakeSlackAPI(LocalHTTPServer):
 
     @staticmethod
     def _matches(call: SlackCall, method: str, answered_ok: bool, channel: str | None) -> bool:
-        if call.method != method or (answered_ok and call.status != 200):
+        if call.method != method:
+            return False
+        if answered_ok and (call.status != 200 or call.response.get("ok") is False):
             return False
         if channel is None:
             return True
@@ -179,10 +238,31 @@ class FakeSlackAPI(LocalHTTPServer):
                     return limit[1]
         return None
 
+    def _refusal(self, method: str, params: dict[str, Any], token: str | None) -> str | None:
+        with self._lock:
+            if token and token in self.revoked_tokens:
+                return self.revoked_tokens[token]
+            channel = params.get("channel") or params.get("channel_id")
+            posting = method in (
+                "chat.postMessage",
+                "chat.postEphemeral",
+                "chat.update",
+                "files.completeUploadExternal",
+            )
+            if posting and channel in self.refused_channels:
+                return self.refused_channels[channel]
+        return None
+
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ident = self.identity
         if method in self.responders:
             return self.responders[method](params)
+        if method == "users.info":
+            user = params.get("user")
+            profile = self.users.get(str(user))
+            if profile is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user, **profile}}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -219,6 +299,9 @@ class FakeSlackAPI(LocalHTTPServer):
             }
         if method == "oauth.v2.access":
             return self._oauth_access(params)
+        if method == "conversations.open":
+            users = str(params.get("users", "U0")).split(",")
+            return {"ok": True, "channel": {"id": f"D{users[0][1:]}"}}
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": params.get("channel"), "is_im": False}}
         return {"ok": True}
@@ -263,7 +346,39 @@ class FakeSlackAPI(LocalHTTPServer):
                     self.wfile.write(raw)
 
             def do_GET(self) -> None:
+                path = urlsplit(self.path).path
+                if path.startswith("/files-pri/"):
+                    self._download(path)
+                    return
                 self.do_POST()
+
+            def _download(self, path: str) -> None:
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
+                with fake._lock:
+                    found = fake.files.get(path)
+                    revoked = token in fake.revoked_tokens
+                fake._record("file_download", {"path": path}, token or None)
+                if found is None:
+                    self._send(404, {"ok": False, "error": "file_not_found"}, {})
+                    return
+                if not token.startswith("xoxb-") or revoked:
+                    # What Slack does without a valid token: off to the sign-in page.
+                    page = b"<html><body>Sign in to Slack</body></html>"
+                    self.send_response(302)
+                    self.send_header("Location", f"{fake.base_url}/signin")
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                mimetype, raw = found
+                self.send_response(200)
+                self.send_header("Content-Type", mimetype)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(raw)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -275,6 +390,20 @@ class FakeSlackAPI(LocalHTTPServer):
                         fake.uploads[file_id] = raw
                     fake._record("upload", {"file_id": file_id, "size": len(raw)}, None)
                     self._send(200, {"ok": True}, {})
+                    return
+                if url.path.startswith("/response/") and url.path in fake.gone_urls:
+                    fake._record("response_url", {"url": url.path}, None, 404, {"ok": False})
+                    self._send(404, {"ok": False, "error": "expired_url"}, {})
+                    return
+                if url.path.startswith("/response/"):
+                    body = json.loads(raw or b"{}")
+                    body["url"] = url.path
+                    fake._record("response_url", body, None, 200, {"ok": True})
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
                     return
                 if not url.path.startswith("/api/"):
                     self._send(404, {"ok": False, "error": "unknown_method"}, {})
@@ -299,7 +428,11 @@ class FakeSlackAPI(LocalHTTPServer):
                         {"Retry-After": str(retry_after)},
                     )
                     return
-                answer = fake.answer(method, params)
+                refusal = fake._refusal(method, params, caller)
+                if refusal is not None:
+                    answer = {"ok": False, "error": refusal}
+                else:
+                    answer = fake.answer(method, params)
                 fake._record(method, params, caller, 200, answer)
                 self._send(200, answer, {})
 

@@ -104,6 +104,18 @@ def message(
     return event
 
 
+def file_share(
+    user: str, channel: str, text: str, files: list[dict[str, Any]], *, channel_type: str = "im"
+) -> dict[str, Any]:
+    """A message with shared files, as Slack sends it (subtype file_share)."""
+    event = message(user, channel, text, channel_type=channel_type)
+    event["subtype"] = "file_share"
+    event["client_msg_id"] = str(uuid.uuid4())
+    event["files"] = files
+    event["upload"] = False
+    return event
+
+
 def app_home_opened(user: str) -> dict[str, Any]:
     return {
         "type": "app_home_opened",
@@ -114,7 +126,13 @@ def app_home_opened(user: str) -> dict[str, Any]:
     }
 
 
-def slash_command(team_id: str, user: str, channel: str, text: str) -> str:
+def slash_command(
+    team_id: str,
+    user: str,
+    channel: str,
+    text: str,
+    response_url: str = "https://hooks.slack.invalid/commands/1/2/3",
+) -> str:
     return urlencode(
         {
             "token": "legacy-token",
@@ -128,7 +146,7 @@ def slash_command(team_id: str, user: str, channel: str, text: str) -> str:
             "text": text,
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
-            "response_url": "https://hooks.slack.invalid/commands/1/2/3",
+            "response_url": response_url,
             "trigger_id": f"{next(_seq)}.{uuid.uuid4().hex[:12]}",
         }
     )

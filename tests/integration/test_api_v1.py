@@ -17,7 +17,7 @@ from tests.conftest import make_tenant
 pytestmark = pytest.mark.integration
 
 
-def _key(settings: Settings, tenant: str, user: str = "") -> dict[str, str]:
+def _key(settings: Settings, tenant: str, user: str = "U1") -> dict[str, str]:
     with tenant_session(settings.database_url, tenant) as session:
         _row, plain = create_api_key(session, tenant, name="test", user_id=user)
     return {"Authorization": f"Bearer {plain}"}
@@ -79,7 +79,7 @@ def test_message_that_starts_a_run_returns_its_id(
     # tenant b never sees it
     key_b = _key(service_settings, b)
     assert client.get(f"/api/v1/runs/{run_id}", headers=key_b).status_code == 404
-    assert client.get("/api/v1/runs", headers=key_b).json() == {"runs": []}
+    assert client.get("/api/v1/runs", headers=key_b).json() == {"runs": [], "next_cursor": None}
 
 
 def test_isolation_on_every_run_route(
@@ -99,7 +99,7 @@ def test_isolation_on_every_run_route(
         r = client.request(method, path, headers=admin_b)
         assert r.status_code == 404, (method, path, r.text)
         assert r.json()["error"]["code"] == "run_not_found"
-    assert client.get("/api/v1/runs", headers=admin_b).json() == {"runs": []}
+    assert client.get("/api/v1/runs", headers=admin_b).json() == {"runs": [], "next_cursor": None}
     assert client.get("/api/v1/usage", headers=admin_b).json()["tenant"] == b
     # and the run is untouched
     assert WorkflowService(service_settings).get(a, run_id).status == "waiting_approval"
@@ -110,7 +110,7 @@ def test_approval_is_role_checked(
 ) -> None:
     a, _ = two_tenants
     run_id = _start(service_settings, a)
-    plain = _key(service_settings, a)  # acts as api:<prefix>, no role
+    plain = _key(service_settings, a, user="UNOROLE")  # a user without a role
     r = client.post(f"/api/v1/runs/{run_id}/approve", headers=plain)
     assert r.status_code == 403
     assert r.json()["error"]["required_role"] == "admin"
@@ -138,7 +138,7 @@ def test_reject_and_cancel(
     cancelled = _start(service_settings, a)
     assert (
         client.post(
-            f"/api/v1/runs/{cancelled}/cancel", headers=_key(service_settings, a)
+            f"/api/v1/runs/{cancelled}/cancel", headers=_key(service_settings, a, user="UOTHER")
         ).status_code
         == 403
     )
@@ -191,10 +191,10 @@ def test_a_key_cannot_borrow_a_slack_users_role(
     run_id = _start(service_settings, a)
     with tenant_session(service_settings.database_url, a) as session:
         set_role(session, a, "UBOSS", Role.owner)
-    unbound = _key(service_settings, a)
+    unbound = _key(service_settings, a, user="")
     said = {"conversation_id": "c-3", "user": "UBOSS", "text": f"approve run {run_id}"}
     r = client.post("/api/v1/messages", json=said, headers=unbound)
-    assert r.status_code == 200
+    assert r.status_code == 403 and r.json()["error"]["code"] == "read_only_key"
     assert WorkflowService(service_settings).get(a, run_id).status == "waiting_approval"
     bound = _key(service_settings, a, user="UBOSS")
     other = {**said, "user": "USOMEONE"}

@@ -47,7 +47,9 @@ def test_audit_export_json_and_tsv(service_settings, tenant_id):  # type: ignore
                 source="slack",
             )
 
-    result = _bmad(service_settings, "audit", "export", "--tenant", tenant_id, "--json")
+    result = _bmad(
+        service_settings, "audit", "export", "--tenant", tenant_id, "--json", "--action", "role."
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(e["tenant_id"], e["actor"], e["action"], e["target"], e["source"]) for e in lines] == [

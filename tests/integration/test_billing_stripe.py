@@ -203,7 +203,7 @@ def test_each_event_is_processed_once(service_settings, tenant_id):  # type: ign
         mails = session.scalars(select(OutboxEvent)).all()
         audits = session.scalars(select(AuditEntry)).all()
     assert len([m for m in mails if m.event_type == "email.send"]) == 1
-    assert len(audits) == 1
+    assert len([a for a in audits if a.action.startswith("billing.")]) == 1
 
 
 def test_bad_or_missing_signatures_are_refused(service_settings, tenant_id):  # type: ignore[no-untyped-def]
@@ -215,16 +215,16 @@ def test_bad_or_missing_signatures_are_refused(service_settings, tenant_id):  # 
         _subscription(tenant_id, "cus_x", "active", PRICES["business"]),
     )
     forged = _post_event(client, body, secret="whsec_wrong")
-    assert forged.status_code == 400
+    assert forged.status_code == 401
     assert forged.json()["error"]["code"] == "bad_signature"
     missing = client.post("/webhooks/stripe", content=body)
-    assert missing.status_code == 400
+    assert missing.status_code == 401
     stale = client.post(
         "/webhooks/stripe",
         content=body,
         headers={"Stripe-Signature": sign_stripe_payload(body, WEBHOOK_SECRET, 1_000_000)},
     )
-    assert stale.status_code == 400
+    assert stale.status_code == 401
     assert _tenant(settings, tenant_id) == ("free", "none")
     unconfigured = billing_client(settings.model_copy(update={"stripe_webhook_secret": None}))
     assert _post_event(unconfigured, body).status_code == 503

@@ -115,12 +115,12 @@ def test_unsigned_forged_or_unconfigured_webhooks_are_refused(service_settings, 
     victim = f"victim-{tenant_id}@example.com"
     body = _events((victim, "spamreport"))
     client = billing_client(settings)
-    assert client.post("/webhooks/sendgrid", content=body).status_code == 400
+    assert client.post("/webhooks/sendgrid", content=body).status_code == 401
     forged = EventSigner().sign(body)  # signed with somebody else's key
-    assert client.post("/webhooks/sendgrid", content=body, headers=forged).status_code == 400
+    assert client.post("/webhooks/sendgrid", content=body, headers=forged).status_code == 401
     tampered = signer.sign(body)
     other = _events((f"other-{tenant_id}@example.com", "spamreport"))
-    assert client.post("/webhooks/sendgrid", content=other, headers=tampered).status_code == 400
+    assert client.post("/webhooks/sendgrid", content=other, headers=tampered).status_code == 401
     bad = client.post("/webhooks/sendgrid", content="not json", headers=signer.sign("not json"))
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_payload"
     unconfigured = billing_client(settings.model_copy(update={"sendgrid_webhook_public_key": None}))

@@ -59,7 +59,8 @@ def test_api_answers_429_with_retry_after(service_settings: Settings, tenant_id:
     settings = _limited(service_settings, user=2)
     make_tenant(settings.database_url, tenant_id)
     with tenant_session(settings.database_url, tenant_id) as session:
-        _row, plain = create_api_key(session, tenant_id, name="test")
+        _row, plain = create_api_key(session, tenant_id, name="test", user_id="U1")
+        _row, plain_u2 = create_api_key(session, tenant_id, name="u2", user_id="U2")
     client = TestClient(create_app(settings))
     auth = {"Authorization": f"Bearer {plain}"}
     body = {"user": "U1", "conversation_id": "c-1", "text": "hello"}
@@ -72,5 +73,6 @@ def test_api_answers_429_with_retry_after(service_settings: Settings, tenant_id:
     error = r.json()["error"]
     assert error["code"] == "rate_limited" and error["retry_after"] == seconds
     assert str(seconds) in error["message"]
-    other = {**body, "user": "U2"}
-    assert client.post("/api/v1/messages", json=other, headers=auth).status_code == 200
+    other = {**body, "user": "U2"}  # the limit is per user: U2's own key still talks
+    u2 = {"Authorization": f"Bearer {plain_u2}"}
+    assert client.post("/api/v1/messages", json=other, headers=u2).status_code == 200

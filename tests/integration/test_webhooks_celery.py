@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from agents.queue import configure_celery
 from integrations.db.events import enqueue_event
@@ -18,6 +19,7 @@ from integrations.webhooks_out.endpoints import add_endpoint
 from integrations.webhooks_out.tasks import TASK_NAME
 from tests.conftest import make_tenant
 from tests.e2e.worker_support import Worker, worker_env
+from tests.services import DEPLOYMENT_SECRET_KEY
 from tests.unit.webhooks.receiver import Receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,15 +30,19 @@ def test_worker_drains_the_outbox(
 ) -> None:
     queue = f"bmad-webhooks-{uuid.uuid4().hex[:8]}"
     env = worker_env(pg_url, redis_url, queue, tmp_path / "data")
+    env["BMAD_WEBHOOK_ALLOW_PRIVATE"] = "1"  # the receiver listens on 127.0.0.1
+    # This process and the worker have different data dirs (no shared key file): the
+    # endpoint secret stored here is readable there only through the one BMAD_SECRET_KEY.
     settings = Settings(
         database_url=pg_url, redis_url=redis_url, queue="celery", celery_queue=queue,
-        data_dir=str(tmp_path / "data"), _env_file=None,
+        data_dir=str(tmp_path / "here"), webhook_allow_private=True, _env_file=None,
+        secret_key=SecretStr(DEPLOYMENT_SECRET_KEY),
     )  # fmt: skip
     make_tenant(pg_url, tenant_id)
     with Receiver([200]) as rx:
         with tenant_session(pg_url, tenant_id) as session:
-            add_endpoint(session, settings, tenant_id, rx.url, ["approval.requested"])
-            enqueue_event(session, tenant_id, "approval.requested", {"run_id": 3, "step": "ok"})
+            add_endpoint(session, settings, tenant_id, rx.url, ["run.waiting_approval"])
+            enqueue_event(session, tenant_id, "run.waiting_approval", {"run_id": 3, "step": "ok"})
         worker = Worker(env, tmp_path / "worker.log")
         try:
             worker.wait_ready()

@@ -99,6 +99,37 @@ def test_generic_turn_posts_to_the_given_channel(
     assert posts[0].params["text"] == r.json()["text"]
 
 
+def test_generic_run_results_reach_the_channel_and_the_notices_api(
+    client: TestClient, tenant: Tenant, slack: FakeSlackAPI
+) -> None:
+    """Defect: a generic webhook with a `channel` said "I will post the results here", but
+    the results stayed in a Redis stream that no API or channel read."""
+    payload = {
+        "text": "write a user story for bulk CSV import",
+        "channel": "C0RESULTS",
+        "conversation_id": "csv-1",
+    }
+    r = _generic(client, tenant, payload)
+    assert r.status_code == 200 and r.json()["kind"] == "started", r.text
+    (run_id,) = r.json()["run_ids"]
+    _settle(tenant, [run_id])
+    in_channel = [
+        c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == "C0RESULTS"
+    ]
+    texts = " ".join(
+        str(c.params.get("text", "")) + str(c.params.get("blocks", "")) for c in in_channel
+    )
+    assert len(in_channel) >= 2 and "CSV" in texts  # the reply, then the step's result
+    notices = client.get(
+        "/api/v1/conversations/csv-1/notices",
+        params={"source": "webhook"},
+        headers={"Authorization": f"Bearer {tenant.api_key}"},
+    )
+    assert notices.status_code == 200, notices.text
+    kinds = [n["kind"] for n in notices.json()["notices"]]
+    assert "step_result" in kinds and all(n["run_id"] == run_id for n in notices.json()["notices"])
+
+
 def test_generic_replay_is_a_duplicate(client: TestClient, tenant: Tenant) -> None:
     body = json.dumps({"text": "what can you do", "conversation_id": "replay"}).encode()
     ts = int(time.time())

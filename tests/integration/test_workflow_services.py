@@ -116,5 +116,5 @@ def test_two_simultaneous_approvals_decide_once(service_settings: Settings, tena
     assert sorted(outcomes) == ["approved", "refused"]
     service.wait_settled(tenant, [run.id], timeout=60)
     assert service.get(tenant, run.id).status == "succeeded"
-    assert _outbox_count(service_settings, tenant, "approval.decided") == 1
+    assert _outbox_count(service_settings, tenant, "run.approved") == 1
     assert _outbox_count(service_settings, tenant, "run.succeeded") == 1

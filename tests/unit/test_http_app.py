@@ -2,12 +2,13 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from integrations.settings import Settings
+from tests.readiness import wait_ready
 
 
 def test_health_and_ready_on_embedded(embedded_settings: Settings) -> None:
     client = TestClient(create_app(embedded_settings))
     assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz")
+    ready = wait_ready(client.get)
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"]["ok"] is True
     assert ready.json()["checks"]["redis"]["ok"] is True

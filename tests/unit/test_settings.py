@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from integrations.settings import ConfigurationError, Settings, load_settings
@@ -31,3 +34,34 @@ def test_vendor_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.openai_api_key is not None and s.openai_api_key.get_secret_value() == "sk-test"
     assert s.slack_api_url == "http://127.0.0.1:9/api/"
     assert s.llm_configured
+
+
+@pytest.mark.parametrize("name", ["BMAD_STRIPE_PRICE_IDS", "BMAD_STRIPE_METER_EVENTS"])
+def test_json_setting_that_is_not_json_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name, "notjson")
+    with pytest.raises(ConfigurationError) as err:
+        load_settings()
+    message = str(err.value)
+    assert name in message and "JSON" in message
+    assert "\n" not in message
+
+
+def test_cli_prints_one_line_for_a_bad_json_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BMAD_")}
+    env["BMAD_STRIPE_PRICE_IDS"] = "notjson"
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "doctor"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "BMAD_STRIPE_PRICE_IDS" in lines[0], out.stderr

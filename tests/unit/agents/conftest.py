@@ -6,11 +6,10 @@ default install; nothing of ours is mocked.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+import yaml
 
-from agents.workflows.loader import tenant_dir
+from agents.workflows import store
 from agents.workflows.service import WorkflowService
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
@@ -34,13 +33,14 @@ def service(embedded_settings: Settings) -> WorkflowService:
     return WorkflowService(embedded_settings)
 
 
-def place_template(settings: Settings, tenant_id: str, name: str, body: str) -> Path:
-    """A test-only workflow template in the tenant's templates folder."""
-    folder = tenant_dir(settings, tenant_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.yaml"
-    path.write_text(body, encoding="utf-8")
-    return path
+def place_template(settings: Settings, tenant_id: str, name: str, body: str) -> int:
+    """A test-only tenant workflow template, stored as `bmad workflows import` does (the
+    tenant is created when missing). Returns the stored version."""
+    make_tenant(settings.database_url, tenant_id)
+    template = store.validate(yaml.safe_load(body))
+    assert template.name == name
+    with tenant_session(settings.database_url, tenant_id) as session:
+        return store.save(session, tenant_id, template, actor="test", source="test")
 
 
 SLOW_TEMPLATE = """
@@ -61,3 +61,13 @@ steps:
     task: create_test_plan
     needs: [slow]
 """
+
+
+def place_broken_template(settings: Settings, tenant_id: str, name: str, body: object) -> None:
+    """A stored template that no longer validates (e.g. saved before a stricter schema):
+    written straight into the table, as the API would refuse it."""
+    from integrations.db.models import WorkflowTemplateRow
+
+    make_tenant(settings.database_url, tenant_id)
+    with tenant_session(settings.database_url, tenant_id) as session:
+        session.add(WorkflowTemplateRow(tenant_id=tenant_id, name=name, version=1, body=body))

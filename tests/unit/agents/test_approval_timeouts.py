@@ -51,6 +51,9 @@ def test_timeout_escalates_once_then_expires(embedded_settings: Settings, tenant
     approvals = [n for n in notices if n.kind == "approval_request"]
     assert [n.extra["escalated"] for n in approvals] == ["0", "1"]
     assert notices[-1].kind == "run_finished" and notices[-1].extra["status"] == "failed"
+    # The request (and its reminder) are closed in their channel: buttons gone, "expired".
+    closed = [n for n in notices if n.kind == "approval_decided"]
+    assert [n.extra["outcome"] for n in closed] == ["expired"]
     with tenant_session(embedded_settings.database_url, tenant) as session:
         types = [e.event_type for e in session.scalars(select(OutboxEvent))]
     assert types.count("approval.escalated") == 1 and types.count("run.failed") == 1

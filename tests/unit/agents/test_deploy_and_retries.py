@@ -50,6 +50,12 @@ class HookServer(LocalHTTPServer):
 
 
 @pytest.fixture
+def embedded_settings(embedded_settings: Settings) -> Settings:
+    """The hook server listens on 127.0.0.1: the SSRF guard is off for these tests."""
+    return embedded_settings.model_copy(update={"webhook_allow_private": True})
+
+
+@pytest.fixture
 def hook() -> Iterator[HookServer]:
     with HookServer([]) as server:
         yield server
@@ -136,3 +142,86 @@ def test_when_retries_run_out_the_compensation_step_runs_and_the_run_fails(
     notices = [n for _, n in read_notices(embedded_settings, tenant, f"{tenant}:api:c1")]
     assert "failed" in next(n.text for n in notices if n.step == "deploy_failed")
     assert notices[-1].kind == "run_finished" and "deploy" in notices[-1].text
+
+
+ROLLBACK_DEPLOY = FAST_DEPLOY.replace(
+    "  - {name: deploy_failed, kind: notify, message: deploy_failed}",
+    "  - {name: deploy_failed, kind: deploy, action: rollback, retry: {max_attempts: 1}}",
+)
+
+
+def test_a_failed_deploy_calls_the_hooks_rollback_and_reports_it(
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+) -> None:
+    place_template(embedded_settings, tenant, "deploy", ROLLBACK_DEPLOY)
+    _set_hook(embedded_settings, tenant, hook.url)
+    hook.statuses[:] = [500, 500, 500, 202]
+    run = _start(service, tenant)
+    assert run.status == "failed"
+    assert [r["action"] for r in hook.received] == ["deploy"] * 3 + ["rollback"]
+    rollback = hook.received[-1]
+    assert rollback["idempotency_key"] == f"{tenant}:{run.id}:deploy_failed"
+    assert rollback["service"] == "checkout" and rollback["environment"] == "staging"
+    output = next(s.output for s in run.steps if s.name == "deploy_failed")
+    assert "roll back" in output and "HTTP 202" in output
+
+
+def test_the_built_in_rollback_without_a_hook_says_so(
+    embedded_settings: Settings, service: WorkflowService, tenant: str
+) -> None:
+    from agents.workflows.loader import load_template
+    from agents.workflows.perform import StepContext, perform
+
+    spec = load_template(embedded_settings, tenant, "deploy").step("deploy_failed")
+    assert spec.kind == "deploy" and spec.action == "rollback"
+    for lang, words in (
+        ("en", "nothing was rolled back"),
+        ("nl", "niets automatisch teruggedraaid"),
+    ):
+        ctx = StepContext(
+            tenant_id=tenant, run_id=7, workflow="deploy", step_id=1, step="deploy_failed",
+            kind="deploy", agent=None, task=None, attempt=1, lang=lang,
+            inputs={"service": "checkout", "environment": "staging"}, spec=spec,
+        )  # fmt: skip
+        assert words in perform(embedded_settings, ctx).text
+
+
+def test_a_run_that_produced_nothing_is_not_charged_but_a_failed_deploy_after_a_plan_is(
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+) -> None:
+    from integrations.billing import counters
+    from integrations.billing.period import current_period
+
+    only_deploy = (
+        "name: deploy\nsteps:\n  - name: deploy\n    kind: deploy\n"
+        "    retry: {max_attempts: 2, backoff_seconds: 0.05}\n"
+    )
+    place_template(embedded_settings, tenant, "deploy", only_deploy)
+    _set_hook(embedded_settings, tenant, hook.url)
+    hook.statuses[:] = [500, 500]
+    run = _start(service, tenant)
+    assert run.status == "failed" and run.error == "deploy hook answered HTTP 500"
+    assert counters.current(embedded_settings, tenant, "runs", current_period()) == 0
+
+    place_template(embedded_settings, tenant, "deploy", FAST_DEPLOY)
+    hook.statuses[:] = [500, 500, 500]
+    assert _start(service, tenant).status == "failed"  # the plan was a result
+    assert counters.current(embedded_settings, tenant, "runs", current_period()) == 1
+
+
+def test_an_internal_step_error_is_told_in_user_words_without_class_names(
+    embedded_settings: Settings, service: WorkflowService, tenant: str
+) -> None:
+    broken = (
+        "name: deploy\nsteps:\n  - name: notify\n    kind: notify\n    message: no_such_message\n"
+        "    retry: {max_attempts: 1}\n"
+    )
+    place_template(embedded_settings, tenant, "deploy", broken)
+    run = _start(service, tenant)
+    assert run.status == "failed"
+    assert (
+        run.error
+        == "the step could not be completed because of an error on our side (it was retried)"
+    )
+    notices = [n.text for _, n in read_notices(embedded_settings, tenant, f"{tenant}:api:c1")]
+    assert not any("TemplateNotFound" in t or "no_such_message" in t for t in notices), notices

@@ -104,14 +104,14 @@ def test_structured_answer_is_rendered_and_tokens_and_cost_recorded(
 def test_model_errors_are_retried_as_a_new_attempt(
     llm: FakeOpenAI, llm_settings: Settings, tenant_id: str
 ) -> None:
-    # the client itself retries once; both fail, so attempt 1 fails and attempt 2 succeeds
+    # 5xx is retried with backoff inside the one step attempt (BMAD_LLM_MAX_ATTEMPTS=3)
     llm.push(error_reply(500), error_reply(500), structured_reply("UserStory", STORY))
     service, run_id = _run_story(llm_settings, tenant_id)
     run = service.get(tenant_id, run_id)
     assert run.status == "succeeded"
     with tenant_session(llm_settings.database_url, tenant_id) as session:
         step = session.scalars(select(WorkflowStep).where(WorkflowStep.run_id == run_id)).one()
-    assert step.attempt == 2 and llm.calls == 3
+    assert step.attempt == 1 and step.mode == "llm" and llm.calls == 3
 
 
 ANSWERS = {

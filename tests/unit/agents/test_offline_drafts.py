@@ -24,7 +24,7 @@ def test_user_story_criteria_come_from_the_feature_text() -> None:
         lang="en",
     )
     assert result.mode == "offline" and result.tokens == 0 and result.cost_usd == 0
-    assert result.text.startswith("_Offline draft")
+    assert result.text.startswith("_Offline analysis")
     for part in ("export invoices as PDF", "filter by customer", "email a monthly digest"):
         assert f"Given a user who needs {part}" in result.text
         assert f"When they use {part}" in result.text
@@ -40,7 +40,7 @@ def test_dutch_draft_is_dutch_and_labelled() -> None:
         upstream=[],
         lang="nl",
     )
-    assert result.text.startswith("_Offline concept")
+    assert result.text.startswith("_Offline analyse")
     assert "Gegeven een gebruiker die wachtwoord herstellen nodig heeft" in result.text
 
 

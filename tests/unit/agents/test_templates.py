@@ -1,4 +1,4 @@
-"""Workflow templates: built-ins valid, bad templates refused at load, tenant folders win."""
+"""Workflow templates: built-ins valid, bad templates refused at load, tenant ones win."""
 
 import pytest
 

@@ -104,7 +104,7 @@ def test_feature_delivery_runs_in_order_waits_for_approval_then_succeeds(
         types = [e.event_type for e in session.scalars(select(OutboxEvent))]
         audits = [a.action for a in session.scalars(select(AuditEntry))]
     assert types.count("run.started") == 1 and types.count("run.succeeded") == 1
-    assert "approval.requested" in types and "approval.decided" in types
+    assert "run.waiting_approval" in types and "run.approved" in types
     assert "approval.approved" in audits
 
 

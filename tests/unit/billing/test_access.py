@@ -25,6 +25,7 @@ ALL = [
     "approve",
     "manage_roles",
     "manage_billing",
+    "manage_workflows",
     "export_data",
     "delete_data",
 ]

@@ -125,11 +125,13 @@ def test_export_by_dm_file_for_self_or_admin(embedded_settings, team) -> None:  
         assert "*admin*" in refused and not slack.uploads
         answer = export_command(_ctx(settings, team, "UMEMBER"))
         assert "<@UMEMBER>" in answer
-        done = slack.calls_to("files.completeUploadExternal")
+        # The file is queued on the DM's lane and sent by the outbound dispatcher.
+        done = slack.wait_for("files.completeUploadExternal", 1, timeout=10)
         assert done[-1].params["channel_id"] == "DUMEMBER"
         exported = json.loads(next(iter(slack.uploads.values())))
         assert exported["user_id"] == "UMEMBER" and exported["profile"]["role"] == "member"
         assert "<@UOWNER>" in export_command(_ctx(settings, team, "UADMIN", "<@UOWNER>"))
+        assert len(slack.wait_for("files.completeUploadExternal", 2, timeout=10)) == 2
     with tenant_session(embedded_settings.database_url, team) as session:
         exports = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "privacy.export")

@@ -13,8 +13,9 @@ from integrations.billing.thresholds import crossed
 
 def test_four_plans_with_growing_quotas() -> None:
     catalog = load_catalog()
-    assert list(catalog.plans) == ["free", "team", "business", "enterprise"]
-    free, team, business, enterprise = catalog.plans.values()
+    assert list(catalog.plans) == ["free", "team", "business", "enterprise", "self_hosted"]
+    free, team, business, enterprise, self_hosted = catalog.plans.values()
+    assert self_hosted.limit("runs") is None  # only for installs without Stripe
     assert free.runs < team.runs < business.runs  # type: ignore[operator]
     assert enterprise.limit("runs") is None and enterprise.limit("llm_tokens") is None
     assert catalog.get("no-such-plan").name == "free"  # unknown never means unlimited

@@ -185,7 +185,8 @@ FLOWS: dict[str, list[Step]] = {
     "nl_sticky_language": [
         Step("schrijf een testplan", "question", "create_test_plan", ("testplan",)),
         Step("login", "started", "create_test_plan", ("ik ga aan de slag",)),
-        Step("ok", "clarify", None, ("weet niet zeker",)),
+        # A bare "ok" keeps the conversation Dutch; with nothing asked it approves nothing.
+        Step("ok", "answer", None, ("geen openstaande vraag",)),  # nothing asked: no approval
     ],
     "en_unclear_asks_with_options": [
         Step("the billing api", "clarify", None, ("1.", "2.")),

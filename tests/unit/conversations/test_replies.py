@@ -38,7 +38,13 @@ FACTS = {
     "tenant": "local",
     "notice": NOTICE,
     "run_ids": [7],
+    "available": ["release", "production_deploy"],
     "seconds": 120,
+    "owner": "U123",
+    "minutes": 10,
+    "length": 25000,
+    "limit": 20000,
+    "input": "version",
 }
 
 

@@ -25,11 +25,15 @@ def _production_run(chat: Chat, lang: str = "en") -> int:
 
 def test_status_and_approve_without_run_id(embedded_settings: Settings, tenant_id: str) -> None:
     chat = Chat(embedded_settings, tenant_id)
+    chat.as_user("a2", Role.admin)
     run_id = _production_run(chat)
     status = chat.say("what's the status of my run?")
     assert status.intent == "workflow_status"
     assert f"#{run_id}" in status.text and "approval" in status.text, status.text
-    approved = chat.say("approve")
+    own = chat.say("approve")  # four eyes: the requester is refused, told who can
+    assert own.intent == "approve_run" and own.kind == "error"
+    assert "four eyes" in own.text and "a2" in own.text, own.text
+    approved = chat.as_user("a2", Role.admin).say("approve")
     assert approved.intent == "approve_run"
     assert approved.text.startswith("Approved") and f"#{run_id}" in approved.text
     chat.settle([run_id])
@@ -117,6 +121,7 @@ def test_unclear_request_answer_by_number(embedded_settings: Settings, tenant_id
         intent="write_docs",
         options=["write_docs", "write_user_story"],
         text="something about the billing api",
+        owner=chat.user,
     )
     StateStore(get_redis(None), 3600).save(state)
     reply = chat.say("2")

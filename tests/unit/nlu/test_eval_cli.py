@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from conversations.nlu.classifier import IntentClassifier
-from conversations.nlu.evaluate import EvalRow, score
+from conversations.nlu.evaluate import EvalRow, load_jsonl, score
 from conversations.nlu.training import model_path, save
 from integrations.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI, FakeReply, structured_reply
@@ -173,3 +173,37 @@ def test_train_and_parse(env: Path, nlu_classifier: IntentClassifier) -> None:
     parsed = last_json(result.output)
     assert parsed["intent"] == "deploy"
     assert parsed["slots"] == {"service": "checkout", "environment": "production"}
+
+
+def test_score_reports_in_scope_accuracy_by_length() -> None:
+    rows = [
+        EvalRow(text="deploy checkout", intent="deploy"),
+        EvalRow(text="x" * 200, intent="deploy"),
+        EvalRow(text="y" * 400, intent="deploy"),
+        EvalRow(text="z" * 500, intent="review_code"),
+        EvalRow(text="w" * 301, intent="out_of_scope"),
+    ]
+    report = score(rows, ["deploy", "review_code", "deploy", "deploy", "out_of_scope"])
+    by_length = report["by_length"]
+    assert set(by_length) == {"<=80", "81-300", ">300"}
+    assert by_length["<=80"]["in_scope_accuracy"] == 1.0
+    assert by_length["81-300"]["in_scope_accuracy"] == 0.0
+    assert by_length[">300"] == {
+        "n": 3,
+        "n_in_scope": 2,
+        "in_scope_accuracy": 0.5,
+        "oos_recall": 1.0,
+    }
+
+
+def test_the_realistic_dev_set_is_in_the_repository() -> None:
+    """Point 7's development set: >= 150 Slack-style messages, EN and NL, long ones,
+    near-miss out-of-scope ones; split into a tuning half and a held-out half."""
+    folder = Path(__file__).resolve().parents[3] / "benchmarks" / "data" / "realistic"
+    tune, held = load_jsonl(folder / "tune.jsonl"), load_jsonl(folder / "heldout.jsonl")
+    rows = tune + held
+    assert len(rows) >= 150
+    assert {r.lang for r in rows} == {"en", "nl"}
+    assert 3 * sum(len(r.text) > 300 for r in rows) >= len(rows)
+    assert sum(r.intent == "out_of_scope" for r in rows) >= 30
+    assert not {r.text for r in tune} & {r.text for r in held}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +12,7 @@ from pydantic import SecretStr
 from bot.app import create_app
 from integrations.settings import Settings
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.unit.agents.conftest import place_broken_template
 from tests.unit.webhooks import payloads
 from tests.unit.webhooks.conftest import AM_TOKEN, setup_tenant
 
@@ -33,9 +33,9 @@ def test_refused_run_is_explained_in_the_thread(
     )
     tenant = setup_tenant(settings, tenant_id, channel=CHANNEL)
     # the tenant's own incident_response template is broken: the engine refuses to start it
-    own = Path(settings.data_dir) / "workflows" / tenant.id
-    own.mkdir(parents=True)
-    (own / "incident_response.yaml").write_text("name: incident_response\nsteps: []\n")
+    place_broken_template(
+        settings, tenant.id, "incident_response", {"name": "incident_response", "steps": []}
+    )
     client = TestClient(create_app(settings))
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {AM_TOKEN}"}
     url = f"/webhooks/alertmanager/{tenant.id}"

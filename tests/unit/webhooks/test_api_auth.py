@@ -66,3 +66,27 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     assert "/api/v1/messages" in schema["paths"]
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
     assert client.get("/docs").status_code == 200
+
+
+def test_a_key_without_a_user_is_read_only(client: TestClient, tenant: Tenant) -> None:
+    """The fixture's key has no user: it reads, but it can neither talk nor decide."""
+    auth = {"Authorization": f"Bearer {tenant.api_key}"}
+    assert client.get("/api/v1/usage", headers=auth).status_code == 200
+    body = {"conversation_id": "c", "user": "U0ADMIN", "text": "what can you do"}
+    refused = client.post("/api/v1/messages", json=body, headers=auth)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "read_only_key"
+    for action in ("approve", "reject", "cancel"):
+        r = client.post(f"/api/v1/runs/1/{action}", headers=auth)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "read_only_key"
+
+
+def test_a_bound_key_speaks_only_for_its_user(client: TestClient, tenant: Tenant) -> None:
+    from bot.api.keys import create_api_key
+
+    with tenant_session(tenant.settings.database_url, tenant.id) as session:
+        _, plain = create_api_key(session, tenant.id, name="u1", user_id="U1")
+    auth = {"Authorization": f"Bearer {plain}"}
+    other = {"conversation_id": "c", "user": "U2", "text": "what can you do"}
+    assert client.post("/api/v1/messages", json=other, headers=auth).status_code == 403
+    own = {"conversation_id": "c", "user": "U1", "text": "what can you do"}
+    assert client.post("/api/v1/messages", json=own, headers=auth).status_code == 200

@@ -24,6 +24,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("BMAD_DATABASE_URL", url)
     monkeypatch.setenv("BMAD_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BMAD_LOG_JSON", "false")
+    monkeypatch.setenv("BMAD_WEBHOOK_ALLOW_PRIVATE", "1")  # local receiver URLs below
     get_settings.cache_clear()
     upgrade(url)
     make_tenant(url, "tcli")
@@ -49,7 +50,12 @@ def test_apikeys_create_list_revoke(db: str) -> None:
     code, out = run("apikeys", "list", "--tenant", "tcli", "--json")
     assert json.loads(out.strip().splitlines()[-1])[0]["revoked"] is True
     assert run("apikeys", "revoke", "nope", "--tenant", "tcli")[0] == 1
-    assert run("apikeys", "create", "--tenant", "nobody")[0] == 2
+    assert run("apikeys", "create", "--tenant", "nobody", "--user", "U1")[0] == 2
+    # a key without a user acts for nobody: only as an explicit read-only key
+    assert run("apikeys", "create", "--tenant", "tcli")[0] == 2
+    code, out = run("apikeys", "create", "--tenant", "tcli", "--scope", "read")
+    assert code == 0 and out.strip().startswith("bmad_")
+    assert run("apikeys", "create", "--tenant", "tcli", "--user", "U1", "--scope", "read")[0] == 2
 
 
 def test_webhooks_configure_and_show_without_secrets(db: str) -> None:
@@ -107,3 +113,28 @@ def test_endpoints_deliveries_and_drain(db: str) -> None:
     code, out = run("webhooks", "deliveries", "--tenant", "tcli")
     (attempt,) = json.loads(out.strip().splitlines()[-1])
     assert attempt["event"] == "webhook.test" and attempt["ok"] is False
+
+
+def test_webhooks_configure_github_api_token_is_stored_encrypted(db: str) -> None:
+    from sqlalchemy import select
+
+    from integrations.db.models import WebhookSource
+    from integrations.db.session import tenant_session
+
+    token = "ghp_cli_token_value_0123456789abcdef"
+    code, out = run(
+        "webhooks", "configure", "github", "--tenant", "tcli",
+        "--secret", "whsec_0123456789abcdef", "--api-token", token, "--post-reviews",
+    )  # fmt: skip
+    assert code == 0, out
+    assert token not in out
+    with tenant_session(db, "tcli") as session:
+        row = session.scalars(select(WebhookSource).where(WebhookSource.source == "github")).one()
+        assert row.post_reviews is True
+        assert row.api_token_encrypted and token not in row.api_token_encrypted
+    code, out = run("webhooks", "show", "--tenant", "tcli")
+    shown = json.loads(out.strip().splitlines()[-1])
+    assert shown[0]["api_token"] is True and shown[0]["post_reviews"] is True
+    assert token not in out
+    code, out = run("webhooks", "configure", "alertmanager", "--tenant", "tcli", "--api-token", "x")
+    assert code == 2 and "github" in out

@@ -45,7 +45,7 @@ def test_generic_rejections(client: TestClient, tenant: Tenant) -> None:
     _error(client.post(url, content=BODY, headers={"Content-Type": "text/plain"}), 415,
            "unsupported_media_type")  # fmt: skip
     _error(client.post("/webhooks/generic/nobody", content=BODY, headers=_generic_headers(BODY)),
-           404, "unknown_tenant")  # fmt: skip
+           404, "not_found")  # fmt: skip
     _error(client.post(url, content=BODY, headers={"Content-Type": "application/json"}), 401,
            "missing_signature")  # fmt: skip
     _error(client.post(url, content=BODY, headers=_generic_headers(BODY, "wrong")), 401,
@@ -69,7 +69,7 @@ def test_unconfigured_source_is_refused(client: TestClient, tenant: Tenant) -> N
     r = client.post(
         f"/webhooks/generic/{tenant.id}bare", content=BODY, headers=_generic_headers(BODY)
     )
-    _error(r, 404, "webhook_not_configured")
+    _error(r, 404, "not_found")
 
 
 def test_oversized_body_is_413(tenant: Tenant) -> None:
@@ -161,12 +161,12 @@ def test_sources_without_their_credential_refuse(client: TestClient, tenant: Ten
     r = client.post(
         f"/webhooks/github/{bare}", content=forged, headers=_gh("pull_request", forged, "")
     )
-    _error(r, 404, "webhook_not_configured")
+    _error(r, 404, "not_found")
     r = client.post(f"/webhooks/generic/{bare}", content=BODY, headers=_generic_headers(BODY, ""))
-    _error(r, 404, "webhook_not_configured")
+    _error(r, 404, "not_found")
     r = client.post(
         f"/webhooks/alertmanager/{bare}",
         content=json.dumps(payloads.alertmanager()),
         headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
     )
-    _error(r, 404, "webhook_not_configured")
+    _error(r, 404, "not_found")

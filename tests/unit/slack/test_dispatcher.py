@@ -1,0 +1,72 @@
+"""What a refused outbound call becomes: the answer still reaches the user (response_url,
+else their DM), a revoked token is reloaded once (never a retry loop)."""
+
+import time
+import uuid
+
+from pydantic import SecretStr
+
+from integrations.settings import Settings
+from integrations.slack.outbound import slack_outbound
+from tests.fakes.slack_api import FakeSlackAPI
+
+
+def _settings(slack: FakeSlackAPI, token: str = "xoxb-1") -> Settings:
+    return Settings(slack_api_url=slack.api_url, slack_bot_token=SecretStr(token), _env_file=None)
+
+
+def _team() -> str:
+    return f"T{uuid.uuid4().hex[:8]}"
+
+
+def test_a_channel_without_the_bot_falls_back_to_response_url() -> None:
+    with FakeSlackAPI() as slack:
+        slack.refuse_channel("CPRIV")
+        out = slack_outbound(_settings(slack), _team(), "xoxb-1")
+        out.send("CPRIV", "your answer", fallback_url=slack.response_url("r1"), fallback_user="U1")
+        (answer,) = slack.wait_for("response_url", 1, timeout=10)
+    assert answer.params["text"] == "your answer"
+    assert answer.params["response_type"] == "ephemeral"
+
+
+def test_without_a_response_url_the_answer_goes_to_the_users_dm() -> None:
+    with FakeSlackAPI() as slack:
+        slack.refuse_channel("CGONE", "channel_not_found")
+        out = slack_outbound(_settings(slack), _team(), "xoxb-1")
+        out.send("CGONE", "your answer", fallback_user="U7")
+        (dm,) = slack.wait_for("chat.postMessage", 1, timeout=10, channel="U7")
+    assert dm.params["text"] == "your answer"
+
+
+def test_a_revoked_token_is_reloaded_once_not_retried_forever() -> None:
+    with FakeSlackAPI() as slack:
+        slack.revoke("xoxb-old")
+        out = slack_outbound(_settings(slack, "xoxb-old"), _team(), "xoxb-old")
+        out.send("C1", "hello")
+
+        def sent(text: str) -> list:  # type: ignore[type-arg]
+            calls = slack.calls_to("chat.postMessage", answered_ok=False, channel="C1")
+            return [c for c in calls if c.params["text"] == text]
+
+        _until(lambda: len(sent("hello")) >= 2)
+        # A marker behind it on the same (FIFO) lane: once it was tried, any third attempt
+        # of "hello" would have been tried before it.
+        out.send("C1", "marker")
+        _until(lambda: len(sent("marker")) >= 2)  # tried, and reloaded once, too
+        assert [a.response.get("error") for a in sent("hello")] == ["token_revoked"] * 2
+
+
+def _until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_an_expired_response_url_ends_in_the_users_dm() -> None:
+    with FakeSlackAPI() as slack:
+        url = slack.response_url("old")
+        slack.expire_response_url(url)
+        out = slack_outbound(_settings(slack), _team(), "xoxb-1")
+        out.respond(url, "your late answer", fallback_user="U9")
+        (dm,) = slack.wait_for("chat.postMessage", 1, timeout=10, channel="U9")
+    assert dm.params["text"] == "your late answer"
