@@ -65,6 +65,17 @@ class DeliveryReport:
     failed: int = 0
     attempts: list[Outcome] = field(default_factory=list)
 
+    @property
+    def claimed(self) -> int:
+        """Due rows this pass took: a full batch means more may be waiting."""
+        return self.delivered + self.retrying + self.failed
+
+    def add(self, other: DeliveryReport) -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.attempts.extend(other.attempts)
+
 
 def deliver_due(
     settings: Settings,

@@ -20,8 +20,8 @@ from integrations.webhooks_out.events import DELIVERED_TYPES, TEST_EVENT
 BATCH = 100
 
 
-def dispatch_pending(settings: Settings, now: datetime, limit: int = BATCH) -> int:
-    """Returns the number of deliveries created."""
+def dispatch_pending(settings: Settings, now: datetime, limit: int = BATCH) -> tuple[int, int]:
+    """Returns (events fanned out, deliveries created)."""
     created = 0
     with admin_session(settings.database_url) as session:
         query = (
@@ -50,7 +50,7 @@ def dispatch_pending(settings: Settings, now: datetime, limit: int = BATCH) -> i
                 )
                 created += 1
             event.status = "dispatched"
-    return created
+    return len(events), created
 
 
 def _targets(session, event: OutboxEvent) -> list[WebhookEndpoint]:  # type: ignore[no-untyped-def]

@@ -1,6 +1,9 @@
 """Run the outbound pipeline: fan out pending events, then deliver what is due.
 
-`drain()` is one pass; production runs it from a Celery beat task, the embedded default
+`drain()` works until nothing due is left (at most `MAX_PASSES` batches each of fan-out
+and delivery, so one tick stays bounded): with one batch per tick, another tenant's backlog
+at a dead receiver would push everyone's first attempts and retries out by minutes.
+Production runs it from a Celery beat task, the embedded default
 from the HTTP app's scheduler thread (both from `agents.schedule.SCHEDULE`), and tests call
 it with an explicit `now` to step through the backoff schedule.
 """
@@ -14,10 +17,13 @@ import httpx
 
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
+from integrations.webhooks_out.deliver import BATCH as DELIVERY_BATCH
 from integrations.webhooks_out.deliver import DeliveryReport, deliver_due
+from integrations.webhooks_out.dispatch import BATCH as DISPATCH_BATCH
 from integrations.webhooks_out.dispatch import dispatch_pending
 
 log = get_logger(__name__)
+MAX_PASSES = 20
 
 
 @dataclass
@@ -30,5 +36,16 @@ def drain(
     settings: Settings, now: datetime | None = None, client: httpx.Client | None = None
 ) -> DrainReport:
     now = now or datetime.now(UTC)
-    dispatched = dispatch_pending(settings, now)
-    return DrainReport(dispatched, deliver_due(settings, now, client))
+    dispatched = 0
+    for _ in range(MAX_PASSES):
+        events, created = dispatch_pending(settings, now)
+        dispatched += created
+        if events < DISPATCH_BATCH:
+            break
+    deliveries = DeliveryReport()
+    for _ in range(MAX_PASSES):
+        one_pass = deliver_due(settings, now, client)
+        deliveries.add(one_pass)
+        if one_pass.claimed < DELIVERY_BATCH:
+            break
+    return DrainReport(dispatched, deliveries)

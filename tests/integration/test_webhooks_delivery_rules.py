@@ -101,6 +101,29 @@ def test_a_burst_during_a_short_outage_does_not_disable_the_endpoint(
         assert set(session.scalars(select(WebhookDelivery.status))) == {"delivered"}
 
 
+def test_a_backlog_elsewhere_does_not_delay_this_tenants_retries(
+    settings: Settings, tenant: str
+) -> None:
+    """Defect (found as a test-order dependency): one drain pass took 100 events and 50 due
+    deliveries, oldest first, so another tenant's backlog at a dead receiver pushed this
+    tenant's first attempts and retries out by minutes. A drain now works until nothing
+    that is due is left (bounded per pass)."""
+    other = make_tenant(settings.database_url, f"{tenant}-other")
+    with Receiver([503]) as dead, Receiver([503]) as rx:
+        other_endpoint, _ = _endpoint(settings, other, dead.url, ["run.failed"])
+        _events(settings, other, 400)
+        _endpoint(settings, tenant, rx.url, ["run.failed"])
+        _events(settings, tenant, 10)
+        for second in range(0, 21, 2):
+            drain(settings, now=T0 + timedelta(seconds=second))
+        assert len(rx.requests) >= 20  # every event of ours failed at least twice
+        assert len(dead.requests) >= 800
+    with tenant_session(settings.database_url, other) as session:
+        endpoint = get_endpoint(session, other_endpoint)
+        assert endpoint is not None
+        set_enabled(session, endpoint, False)  # its backlog is not the next test's business
+
+
 def test_disabled_only_after_a_day_of_failures_and_held_events_go_out_on_enable(
     settings: Settings, tenant: str
 ) -> None:
