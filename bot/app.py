@@ -11,6 +11,8 @@ from bot.ascii_headers import AsciiHeaders
 from bot.billing.webhooks import router as billing_router
 from bot.console_web.api_docs import install_api_docs
 from bot.console_web.audit_page import router as console_audit_router
+from bot.console_web.oidc import MOUNT as OIDC_MOUNT
+from bot.console_web.oidc import oidc_app
 from bot.console_web.routes import router as console_router
 from bot.console_web.routes import static_files as console_static
 from bot.errors import install_error_handlers
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(billing_router)
     install_api_docs(app)  # /docs and /redoc with their assets served here, no CDN
     app.mount("/console/static", console_static(), "console-static")
+    app.mount(OIDC_MOUNT, oidc_app(settings), "console-oidc")
     app.include_router(console_router)
     app.include_router(console_audit_router)
     register_webhook_notifier(settings)  # webhook-started runs report to their channel

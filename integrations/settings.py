@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     log_json: bool = True
     data_dir: str = ".bmad"
     public_url: str = "http://127.0.0.1:8000"
+    # Web console sign-in with OpenID Connect (docs/console.md). Slack is such a provider
+    # (issuer https://slack.com): its workspace claim picks the tenant. Any other provider
+    # signs people into `oidc_tenant`.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_tenant: str | None = None
 
     openai_api_key: SecretStr | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))

@@ -7,11 +7,19 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from bot.console_web.rendering import page
-from bot.console_web.session import Visitor, set_session_cookie, settings_of, visitor
+from bot.console_web.session import (
+    Visitor,
+    oidc_configured,
+    set_session_cookie,
+    settings_of,
+    visitor,
+)
 from bot.console_web.texts import texts
 
 
-def message(who: Visitor, key: str, status: int, text: str | None = None) -> Response:
+def message(
+    who: Visitor, key: str, status: int, text: str | None = None, **context: object
+) -> Response:
     return page(
         "message.html.j2",
         who.lang,
@@ -19,13 +27,14 @@ def message(who: Visitor, key: str, status: int, text: str | None = None) -> Res
         me=who.me,
         role=who.role.value if who.role else "",
         text=text or texts(who.lang)[key],
+        **context,
     )
 
 
 def signed_in(request: Request) -> Visitor | Response:
     who = visitor(request)
     if who.me is None:
-        return message(who, "sign_in_needed", 401)
+        return message(who, "sign_in_needed", 401, oidc=oidc_configured(settings_of(request)))
     return who
 
 

@@ -50,6 +50,11 @@ def visitor(request: Request) -> Visitor:
     return Visitor(lang, me, role)
 
 
+def oidc_configured(settings: Settings) -> bool:
+    """OpenID Connect sign-in is offered (bot/console_web/oidc.py)."""
+    return bool(settings.oidc_issuer and settings.oidc_client_id and settings.oidc_client_secret)
+
+
 def csrf_ok(me: ConsoleUser, sent: object) -> bool:
     return isinstance(sent, str) and hmac.compare_digest(me.csrf.encode(), sent.encode())
 
