@@ -11,6 +11,8 @@ from bot.ascii_headers import AsciiHeaders
 from bot.billing.webhooks import router as billing_router
 from bot.console_web.api_docs import install_api_docs
 from bot.console_web.audit_page import router as console_audit_router
+from bot.console_web.keys_page import router as console_keys_router
+from bot.console_web.members_page import router as console_members_router
 from bot.console_web.oidc import MOUNT as OIDC_MOUNT
 from bot.console_web.oidc import oidc_app
 from bot.console_web.routes import router as console_router
@@ -40,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(OIDC_MOUNT, oidc_app(settings), "console-oidc")
     app.include_router(console_router)
     app.include_router(console_audit_router)
+    app.include_router(console_members_router)
+    app.include_router(console_keys_router)
     register_webhook_notifier(settings)  # webhook-started runs report to their channel
     if settings.slack_signing_secret is not None:  # never accept unsigned Slack requests
         from bot.slack.wiring import mount_slack
