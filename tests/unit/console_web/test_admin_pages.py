@@ -59,9 +59,7 @@ def test_an_admin_changes_roles_within_their_own(settings: Settings) -> None:
         follow_redirects=False,
     )
     assert done.status_code == 303 and _role(settings, "mia") is Role.viewer
-    added = client.post(
-        "/console/members", data={"user": "U0NEW", "role": "member", "csrf": csrf}
-    )
+    added = client.post("/console/members", data={"user": "U0NEW", "role": "member", "csrf": csrf})
     assert added.status_code == 200 and _role(settings, "U0NEW") is Role.member
 
     above = client.post("/console/members", data={"user": "mia", "role": "owner", "csrf": csrf})
