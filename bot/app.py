@@ -9,14 +9,7 @@ from bot.access_log import AccessLog
 from bot.api.router import build_router as build_api_router
 from bot.ascii_headers import AsciiHeaders
 from bot.billing.webhooks import router as billing_router
-from bot.console_web.api_docs import install_api_docs
-from bot.console_web.audit_page import router as console_audit_router
-from bot.console_web.keys_page import router as console_keys_router
-from bot.console_web.members_page import router as console_members_router
-from bot.console_web.oidc import MOUNT as OIDC_MOUNT
-from bot.console_web.oidc import oidc_app
-from bot.console_web.routes import router as console_router
-from bot.console_web.routes import static_files as console_static
+from bot.console_web.wiring import install_console
 from bot.errors import install_error_handlers
 from bot.http_metrics import RecordMetrics
 from bot.limits import BodySizeLimit
@@ -37,13 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_webhooks_router())
     app.include_router(build_api_router())
     app.include_router(billing_router)
-    install_api_docs(app)  # /docs and /redoc with their assets served here, no CDN
-    app.mount("/console/static", console_static(), "console-static")
-    app.mount(OIDC_MOUNT, oidc_app(settings), "console-oidc")
-    app.include_router(console_router)
-    app.include_router(console_audit_router)
-    app.include_router(console_members_router)
-    app.include_router(console_keys_router)
+    install_console(app, settings)
     register_webhook_notifier(settings)  # webhook-started runs report to their channel
     if settings.slack_signing_secret is not None:  # never accept unsigned Slack requests
         from bot.slack.wiring import mount_slack

@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import typer
-from sqlalchemy import select
 
 from bot.cli.context import cli_settings, fail, operator, print_json, require_tenant
 from bot.webhooks.config import MIN_SECRET_LENGTH, SOURCES, configure_source, list_sources
 from bot.webhooks.starts import UnknownAction, workflow_for
-from integrations.db.models import WebhookAttempt, WebhookDelivery
 from integrations.db.session import tenant_session
 from integrations.webhooks_out.crypto import new_secret
 from integrations.webhooks_out.endpoints import (
     EndpointError,
     add_endpoint,
+    delivery_log,
     get_endpoint,
     list_endpoints,
     replay,
@@ -241,26 +240,21 @@ def deliveries(
     """The delivery log: one line per HTTP attempt."""
     settings = cli_settings()
     with tenant_session(settings.database_url, tenant) as session:
-        rows = session.execute(
-            select(WebhookAttempt, WebhookDelivery)
-            .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
-            .order_by(WebhookAttempt.id.desc())
-            .limit(limit)
-        ).all()
-        out = [
-            {
-                "at": a.created_at,
-                "endpoint": a.endpoint_id,
-                "event": d.event_type,
-                "delivery": d.id,
-                "attempt": a.attempt,
-                "status_code": a.status_code,
-                "ok": a.ok,
-                "error": a.error,
-                "delivery_status": d.status,
-            }
-            for a, d in rows
-        ]
+        lines = delivery_log(session, limit)
+    out = [
+        {
+            "at": line.at,
+            "endpoint": line.endpoint_id,
+            "event": line.event_type,
+            "delivery": line.delivery_id,
+            "attempt": line.attempt,
+            "status_code": line.status_code,
+            "ok": line.ok,
+            "error": line.error,
+            "delivery_status": line.delivery_status,
+        }
+        for line in lines
+    ]
     print_json(out)
 
 

@@ -7,13 +7,19 @@ window, so nothing acknowledged while it was off is lost.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from integrations.db.events import record_audit
-from integrations.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from integrations.db.models import (
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from integrations.security.ssrf import UnsafeUrl, check_url
 from integrations.settings import Settings
 from integrations.webhooks_out.crypto import encrypt_secret
@@ -183,3 +189,42 @@ def replay(
         source="cli",
     )
     return queued
+
+
+@dataclass(frozen=True)
+class AttemptLine:
+    """One HTTP attempt of the delivery log, with its delivery's event and state."""
+
+    at: datetime
+    endpoint_id: int
+    event_type: str
+    delivery_id: int
+    attempt: int
+    status_code: int | None
+    ok: bool
+    error: str
+    delivery_status: str
+
+
+def delivery_log(session: Session, limit: int = 20) -> list[AttemptLine]:
+    """The tenant's latest attempts, newest first (`bmad webhooks deliveries`, the console)."""
+    rows = session.execute(
+        select(WebhookAttempt, WebhookDelivery)
+        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
+        .order_by(WebhookAttempt.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        AttemptLine(
+            a.created_at,
+            a.endpoint_id,
+            d.event_type,
+            d.id,
+            a.attempt,
+            a.status_code,
+            a.ok,
+            a.error,
+            d.status,
+        )
+        for a, d in rows
+    ]

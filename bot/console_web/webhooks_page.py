@@ -1,0 +1,135 @@
+"""/console/webhooks: the tenant's outbound endpoints and their delivery log, for admins.
+
+Everything goes through `integrations.webhooks_out` as `bmad webhooks` does: registration
+checks the URL (https, no private addresses) and shows the signing secret once, enabling
+re-arms held deliveries, the test button sends one signed event through the real delivery
+path and shows the receiver's answer. Each change is audited with source `console`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bot.console_web.pages import message, show, signed_in
+from bot.console_web.session import Visitor, csrf_ok, settings_of
+from bot.console_web.texts import texts
+from integrations.db.models import Role
+from integrations.db.session import tenant_session
+from integrations.webhooks_out.endpoints import (
+    EndpointError,
+    add_endpoint,
+    delivery_log,
+    get_endpoint,
+    list_endpoints,
+    set_enabled,
+)
+from integrations.webhooks_out.events import WEBHOOK_EVENTS
+from integrations.webhooks_out.probe import EndpointNotFound, send_test_event
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+WEBHOOKS_ROLE = Role.admin
+LOG_LINES = 50
+EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Csrf = Annotated[str, Form(max_length=200)]
+
+
+def _admin(request: Request, csrf: str | None = None) -> Visitor | Response:
+    """The signed-in admin; with `csrf` (a POST) also the form's token checked."""
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None and who.role is not None
+    if not who.role.at_least(WEBHOOKS_ROLE):
+        return message(who, "forbidden", 403)
+    if csrf is not None and not csrf_ok(who.me, csrf):
+        return message(who, "csrf_failed", 403)
+    return who
+
+
+def _page(request: Request, who: Visitor, status: int = 200, **shown: object) -> Response:
+    assert who.me is not None
+    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+        endpoints = list_endpoints(session)
+        log = delivery_log(session, LOG_LINES)
+    response = show(
+        request,
+        who,
+        "webhooks.html.j2",
+        endpoints=endpoints,
+        log=log,
+        event_types=WEBHOOK_EVENTS,
+        **{"secret": "", "problem": "", "test_result": None, **shown},
+    )
+    response.status_code = status
+    return response
+
+
+@router.get("/webhooks")
+def webhooks(request: Request) -> Response:
+    who = _admin(request)
+    return who if isinstance(who, Response) else _page(request, who)
+
+
+@router.post("/webhooks")
+def add(
+    request: Request,
+    url: Annotated[str, Form(min_length=1, max_length=2000)],
+    events: Annotated[list[str], Form()],
+    description: Annotated[str, Form(max_length=200)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    who = _admin(request, csrf)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    settings = settings_of(request)
+    try:
+        with tenant_session(settings.database_url, who.me.tenant_id) as session:
+            _, secret = add_endpoint(
+                session,
+                settings,
+                who.me.tenant_id,
+                url.strip(),
+                events,
+                description.strip(),
+                actor=who.me.user_id,
+                source="console",
+            )
+    except EndpointError as err:
+        return _page(request, who, 422, problem=str(err))
+    return _page(request, who, secret=secret)
+
+
+@router.post("/webhooks/{endpoint_id}/{action}")
+def endpoint_action(
+    request: Request,
+    endpoint_id: EndpointId,
+    action: Annotated[str, Path(pattern="^(enable|disable|test)$")],
+    csrf: Csrf = "",
+) -> Response:
+    who = _admin(request, csrf)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    settings = settings_of(request)
+    if action == "test":
+        try:
+            attempt = send_test_event(settings, who.me.tenant_id, endpoint_id)
+        except EndpointNotFound:
+            return message(who, "not_found", 404)
+        if attempt is None:
+            return _page(request, who, test_result=texts(who.lang)["webhook_test_not_sent"])
+        answer = attempt.status_code if attempt.status_code is not None else attempt.error
+        result = texts(who.lang)["webhook_test_result"].format(
+            endpoint=endpoint_id, answer=answer, ms=attempt.duration_ms
+        )
+        return _page(request, who, test_result=result)
+    with tenant_session(settings.database_url, who.me.tenant_id) as session:
+        endpoint = get_endpoint(session, endpoint_id)
+        if endpoint is None:
+            return message(who, "not_found", 404)
+        set_enabled(session, endpoint, action == "enable", actor=who.me.user_id, source="console")
+    return RedirectResponse("/console/webhooks", status_code=303)
