@@ -1,0 +1,81 @@
+"""/console/usage: the plan, this period's use against it (per day and per agent), and for
+those who may manage billing the Stripe Checkout and Customer Portal buttons.
+
+The figures are `usage_summary` (the same answer as `/bmad usage` and `GET /api/v1/usage`)
+and the ledger; the Stripe links come from `bot.billing.links`, as `/bmad billing` does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from agents.access import can
+from bot.billing.links import BILLING_ERRORS, billing_links, billing_refusal
+from bot.console_web.charts import bars
+from bot.console_web.pages import message, show, signed_in
+from bot.console_web.session import csrf_ok, settings_of
+from integrations.billing.breakdown import usage_by_agent, usage_by_day
+from integrations.billing.period import current_period
+from integrations.billing.plans import load_catalog
+from integrations.billing.usage import usage_summary
+from integrations.db.models import Role
+from integrations.db.session import tenant_session
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+USAGE_ROLE = Role.admin
+
+
+@router.get("/usage")
+def usage(request: Request) -> Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None and who.role is not None
+    if not who.role.at_least(USAGE_ROLE):
+        return message(who, "forbidden", 403)
+    settings = settings_of(request)
+    summary = usage_summary(settings, who.me.tenant_id)
+    period = current_period()
+    with tenant_session(settings.database_url, who.me.tenant_id) as session:
+        days = usage_by_day(session, period)
+        agents = usage_by_agent(session, period)
+    labels = [d.day.isoformat() for d in days]
+    catalog = load_catalog()
+    return show(
+        request,
+        who,
+        "usage.html.j2",
+        summary=summary,
+        agents=agents,
+        run_bars=bars(labels, [d.runs for d in days]),
+        token_bars=bars(labels, [d.llm_tokens for d in days]),
+        paid_plans=[p for p in catalog.plans if p != catalog.default_plan],
+        may_bill=can(who.role, "manage_billing"),
+    )
+
+
+@router.post("/billing")
+def billing(
+    request: Request,
+    plan: Annotated[str, Form(max_length=32)] = "team",
+    go: Annotated[str, Form(pattern="^(checkout|portal)$")] = "checkout",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    if not csrf_ok(who.me, csrf):
+        return message(who, "csrf_failed", 403)
+    settings = settings_of(request)
+    try:
+        checkout, portal = billing_links(
+            settings, who.me.tenant_id, who.me.user_id, plan, who.lang, source="console"
+        )
+    except BILLING_ERRORS as err:
+        text = billing_refusal(err, who.me.tenant_id, plan, who.lang)
+        return message(who, "forbidden", 409, text=text)
+    return RedirectResponse(checkout if go == "checkout" else portal, status_code=303)
