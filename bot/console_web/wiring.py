@@ -11,6 +11,7 @@ from bot.console_web import (
     routes,
     usage_page,
     webhooks_page,
+    workflows_page,
 )
 from bot.console_web.api_docs import install_api_docs
 from bot.console_web.oidc import MOUNT as OIDC_MOUNT
@@ -22,5 +23,13 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     install_api_docs(app)  # /docs and /redoc with their assets served here, no CDN
     app.mount("/console/static", routes.static_files(), "console-static")
     app.mount(OIDC_MOUNT, oidc_app(settings), "console-oidc")
-    for page in (routes, audit_page, members_page, keys_page, webhooks_page, usage_page):
+    for page in (
+        routes,
+        audit_page,
+        members_page,
+        keys_page,
+        webhooks_page,
+        usage_page,
+        workflows_page,
+    ):
         app.include_router(page.router)

@@ -1,0 +1,168 @@
+"""/console/workflows: the templates runs start from, with their step graph; for those who
+may manage workflows a YAML editor (or a file to import) that saves a new tenant version,
+export, and delete.
+
+Saving goes through `agents.workflows.store` exactly like `POST /api/v1/workflows`: parsed,
+validated (the first bad field is shown next to the text, which is kept), versioned and
+audited. Listing never fails on a broken template: it is shown with its problem.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request, UploadFile
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from agents.access import can
+from agents.workflows import store
+from agents.workflows.errors import WorkflowError
+from agents.workflows.loader import list_entries, load_template
+from bot.console_web.pages import message, show, signed_in
+from bot.console_web.session import Visitor, csrf_ok, settings_of
+from bot.console_web.step_graph import step_graph
+from integrations.db.session import tenant_session
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Name = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Csrf = Annotated[str, Form(max_length=200)]
+EXAMPLE = """name: my_review
+description: A code review, then a person decides.
+inputs: [target]
+steps:
+  - name: review
+    kind: agent
+    agent: developer
+    task: review_code
+  - name: ok
+    kind: approval
+    role: admin
+    needs: [review]
+"""
+
+
+def _manager(request: Request, csrf: str) -> Visitor | Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    if not can(who.role, "manage_workflows"):
+        return message(who, "forbidden", 403)
+    if not csrf_ok(who.me, csrf):
+        return message(who, "csrf_failed", 403)
+    return who
+
+
+def _editor(
+    request: Request, who: Visitor, text: str, problem: str = "", status: int = 200
+) -> Response:
+    response = show(request, who, "workflow_edit.html.j2", text=text, problem=problem)
+    response.status_code = status
+    return response
+
+
+@router.get("/workflows")
+def workflows(request: Request) -> Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    entries = list_entries(settings_of(request), who.me.tenant_id)
+    may_edit = can(who.role, "manage_workflows")
+    return show(request, who, "workflows.html.j2", entries=entries, may_edit=may_edit)
+
+
+@router.get("/new-workflow")
+def new_workflow(request: Request) -> Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    if not can(who.role, "manage_workflows"):
+        return message(who, "forbidden", 403)
+    return _editor(request, who, EXAMPLE)
+
+
+@router.get("/workflows/{name}")
+def workflow_detail(request: Request, name: Name) -> Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    settings = settings_of(request)
+    try:
+        template = load_template(settings, who.me.tenant_id, name)
+    except WorkflowError as err:
+        status = 404 if err.code == "unknown_workflow" else 409
+        return message(who, "not_found" if status == 404 else "forbidden", status, err.message)
+    with tenant_session(settings.database_url, who.me.tenant_id) as session:
+        own = store.stored(session, name)
+    body = template.model_dump(mode="json", exclude_defaults=True)
+    return show(
+        request,
+        who,
+        "workflow.html.j2",
+        template=template,
+        graph=step_graph(template),
+        text=store.export_text(body),
+        version=own.version if own else None,
+        may_edit=can(who.role, "manage_workflows"),
+    )
+
+
+@router.get("/workflows/{name}/export")
+def export_workflow(request: Request, name: Name) -> Response:
+    who = signed_in(request)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    try:
+        template = load_template(settings_of(request), who.me.tenant_id, name)
+    except WorkflowError as err:
+        return message(who, "not_found", 404, err.message)
+    text = store.export_text(template.model_dump(mode="json", exclude_defaults=True))
+    return PlainTextResponse(
+        text,
+        media_type="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+    )
+
+
+@router.post("/workflows")
+async def save_workflow(
+    request: Request,
+    text: Annotated[str, Form(max_length=store.MAX_TEMPLATE_BYTES)] = "",
+    file: UploadFile | None = None,
+    csrf: Csrf = "",
+) -> Response:
+    who = _manager(request, csrf)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    if file is not None and file.filename:
+        data = await file.read(store.MAX_TEMPLATE_BYTES + 1)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _editor(request, who, "", "body: not UTF-8 text", 422)
+    try:
+        template = store.validate(store.parse_text(text))
+    except store.TemplateInvalid as err:
+        return _editor(request, who, text, f"{err.field}: {err.problem}", 422)
+    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+        store.save(session, who.me.tenant_id, template, actor=who.me.user_id, source="console")
+    return RedirectResponse(f"/console/workflows/{template.name}", status_code=303)
+
+
+@router.post("/workflows/{name}/delete")
+def delete_workflow(request: Request, name: Name, csrf: Csrf = "") -> Response:
+    who = _manager(request, csrf)
+    if isinstance(who, Response):
+        return who
+    assert who.me is not None
+    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+        deleted = store.delete(
+            session, who.me.tenant_id, name, actor=who.me.user_id, source="console"
+        )
+    if not deleted:
+        return message(who, "not_found", 404)
+    return RedirectResponse("/console/workflows", status_code=303)
