@@ -175,10 +175,14 @@ class WorkflowService:
         *,
         conversation_key: str | None = None,
         status: str | None = None,
+        workflow: str | None = None,
+        user_id: str | None = None,
+        since: datetime | None = None,
         limit: int = 20,
         before: int | None = None,
     ) -> list[RunView]:
-        """Newest first; `before` (a run id) continues a previous page (keyset cursor)."""
+        """Newest first; `before` (a run id) continues a previous page (keyset cursor).
+        The other arguments filter: all given ones must hold."""
         with tenant_session(self.settings.database_url, tenant_id) as session:
             query = (
                 select(WorkflowRun).order_by(WorkflowRun.id.desc()).limit(max(1, min(limit, 500)))
@@ -189,6 +193,12 @@ class WorkflowService:
                 query = query.where(WorkflowRun.conversation_key == conversation_key)
             if status is not None:
                 query = query.where(WorkflowRun.status == status)
+            if workflow is not None:
+                query = query.where(WorkflowRun.workflow == workflow)
+            if user_id is not None:
+                query = query.where(WorkflowRun.user_id == user_id)
+            if since is not None:
+                query = query.where(WorkflowRun.created_at >= since)
             runs = list(session.scalars(query))
             return [run_view(r, steps_of(session, r.id)) for r in runs]
 

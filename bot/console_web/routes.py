@@ -5,8 +5,10 @@ workflow service (tenant scoping, roles, four eyes, audit)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, time
 from pathlib import Path as FilePath
 from typing import Annotated
+from urllib.parse import urlencode
 
 import redis
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -14,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from agents.notify import Notice, read_notices
+from agents.workflows.loader import list_templates
 from agents.workflows.service import (
     NotAllowed,
     RunNotFound,
@@ -104,6 +107,9 @@ def home() -> Response:
 def runs(
     request: Request,
     status: Annotated[str, Query(max_length=20)] = "",
+    workflow: Annotated[str, Query(max_length=64, pattern=r"^([a-z][a-z0-9_]*)?$")] = "",
+    who_asked: Annotated[str, Query(alias="who", max_length=64)] = "",
+    since: Annotated[date | None, Query()] = None,
     cursor: Annotated[str, Query(max_length=10, pattern=r"^([1-9][0-9]{0,9})?$")] = "",
 ) -> Response:
     who = signed_in(request)
@@ -111,22 +117,30 @@ def runs(
         return who
     assert who.me is not None
     chosen = status if status in STATUSES else ""
+    requester = who_asked.strip()
     views = WorkflowService(settings_of(request)).list_runs(
         who.me.tenant_id,
         status=chosen or None,
+        workflow=workflow or None,
+        user_id=requester or None,
+        since=datetime.combine(since, time.min, UTC) if since else None,
         limit=PAGE_SIZE + 1,
         before=int(cursor) if cursor else None,
     )
     shown = views[:PAGE_SIZE]
     next_cursor = shown[-1].id if len(views) > PAGE_SIZE else None
+    filters = {"status": chosen, "workflow": workflow, "who": requester, "since": since or ""}
     return show(
         request,
         who,
         "runs.html.j2",
         runs=shown,
         statuses=STATUSES,
-        status=chosen,
-        next_cursor=next_cursor,
+        filters=filters,
+        workflows=list_templates(settings_of(request), who.me.tenant_id),
+        next_query=urlencode({**{k: v for k, v in filters.items() if v}, "cursor": next_cursor})
+        if next_cursor
+        else "",
     )
 
 
