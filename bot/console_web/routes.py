@@ -35,6 +35,7 @@ from bot.console_web.session import (
 )
 from bot.console_web.signing import ConsoleUser, redeem_link_token
 from bot.console_web.texts import LANG_COOKIE, LANGS
+from bot.errors import error_body
 from conversations.message import Message, conversation_key
 from conversations.pipeline import get_pipeline
 from integrations.db.models import Role
@@ -109,7 +110,7 @@ def runs(
     status: Annotated[str, Query(max_length=20)] = "",
     workflow: Annotated[str, Query(max_length=64, pattern=r"^([a-z][a-z0-9_]*)?$")] = "",
     who_asked: Annotated[str, Query(alias="who", max_length=64)] = "",
-    since: Annotated[date | None, Query()] = None,
+    since: Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
     cursor: Annotated[str, Query(max_length=10, pattern=r"^([1-9][0-9]{0,9})?$")] = "",
 ) -> Response:
     who = signed_in(request)
@@ -118,18 +119,22 @@ def runs(
     assert who.me is not None
     chosen = status if status in STATUSES else ""
     requester = who_asked.strip()
+    try:
+        start = datetime.combine(date.fromisoformat(since), time.min, UTC) if since else None
+    except ValueError:
+        return error_body(422, "invalid_date", "since: a date as YYYY-MM-DD")
     views = WorkflowService(settings_of(request)).list_runs(
         who.me.tenant_id,
         status=chosen or None,
         workflow=workflow or None,
         user_id=requester or None,
-        since=datetime.combine(since, time.min, UTC) if since else None,
+        since=start,
         limit=PAGE_SIZE + 1,
         before=int(cursor) if cursor else None,
     )
     shown = views[:PAGE_SIZE]
     next_cursor = shown[-1].id if len(views) > PAGE_SIZE else None
-    filters = {"status": chosen, "workflow": workflow, "who": requester, "since": since or ""}
+    filters = {"status": chosen, "workflow": workflow, "who": requester, "since": since}
     return show(
         request,
         who,
