@@ -80,7 +80,13 @@ def test_filters_and_a_cursor_that_keeps_them(settings: Settings) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"since": "yesterday"}, {"since": "2026-13-45"}, {"workflow": "DROP TABLE"}, {"cursor": "-1"}, {"who": "x" * 65}],
+    [
+        {"since": "yesterday"},
+        {"since": "2026-13-45"},
+        {"workflow": "DROP TABLE"},
+        {"cursor": "-1"},
+        {"who": "x" * 65},
+    ],
 )
 def test_bad_filters_are_a_4xx_not_a_crash(settings: Settings, params: dict[str, str]) -> None:
     client = TestClient(create_app(settings))
