@@ -17,6 +17,8 @@ class StepView(BaseModel):
     status: str
     output: str | None
     duration_seconds: float | None = None  # started to finished (the web console shows it)
+    tokens: int = 0  # LLM tokens the step used (0 offline)
+    cost_usd: float = 0.0
 
 
 class RunView(BaseModel):
@@ -52,6 +54,8 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
                 status=s.status,
                 output=s.output,
                 duration_seconds=_duration(s),
+                tokens=s.tokens or 0,
+                cost_usd=s.cost_usd or 0.0,
             )
             for s in steps
             if not (s.is_compensation and s.status in ("pending", "skipped"))

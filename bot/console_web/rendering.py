@@ -1,4 +1,9 @@
-"""Jinja2 for the console: autoescaped HTML, so run outputs and chat text are inert."""
+"""Jinja2 for the console: autoescaped HTML, so run outputs and chat text are inert.
+
+Agent outputs and replies are Markdown; `markdown` renders them with markdown-it-py with raw
+HTML off (a `<script>` in an output is text) and its link check on (no `javascript:` or
+`data:` links), so the rendered HTML is as inert as the escaped text was.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from bot.console_web.texts import texts
@@ -15,14 +22,25 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 @lru_cache(maxsize=1)
+def _markdown_it() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
+
+
+def markdown(text: str | None) -> Markup:
+    return Markup(_markdown_it().render(text or ""))  # nosec B704 - raw HTML is off
+
+
+@lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["markdown"] = markdown
+    return env
 
 
 def page(name: str, lang: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -129,7 +129,7 @@ def test_outputs_are_escaped(settings: Settings, service: WorkflowService) -> No
     ann, _ = _client(settings, "ann")
     html = ann.get(f"/console/runs/{run_id}").text
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html  # Markdown, raw HTML off
 
 
 def test_runs_list_pages_with_a_cursor_and_filters(
