@@ -155,6 +155,14 @@ def _earlier_outputs(run: WorkflowRun, step: WorkflowStep) -> list[WorkflowStep]
     return sorted(earlier, key=lambda s: s.position, reverse=True)
 
 
+def plan_summary(output: str) -> str:
+    """The start of the plan an approver reads, cut at a line end."""
+    plan = output.strip()
+    if len(plan) > PLAN_SUMMARY_CHARS:
+        plan = plan[:PLAN_SUMMARY_CHARS].rsplit("\n", 1)[0].rstrip() + " …"
+    return plan
+
+
 def approval_facts(
     run: WorkflowRun, step: WorkflowStep, *, steps_before: list[WorkflowStep]
 ) -> dict[str, str]:
@@ -168,10 +176,7 @@ def approval_facts(
     if deadline:
         facts["deadline"] = deadline.isoformat()
     if steps_before:
-        plan = (steps_before[0].output or "").strip()
-        if len(plan) > PLAN_SUMMARY_CHARS:
-            plan = plan[:PLAN_SUMMARY_CHARS].rsplit("\n", 1)[0].rstrip() + " …"
-        facts["plan_summary"] = plan
+        facts["plan_summary"] = plan_summary(steps_before[0].output or "")
         facts["plan_step"] = steps_before[0].name
     return facts
 

@@ -35,6 +35,16 @@ class RunView(BaseModel):
     error: str | None = None
 
 
+def plan_before_approval(run: RunView) -> StepView | None:
+    """The nearest succeeded step with an output before the waiting approval: what the
+    approver is asked to approve."""
+    names = [s.name for s in run.steps]
+    if run.waiting_approval not in names:
+        return None
+    earlier = run.steps[: names.index(run.waiting_approval)]
+    return next((s for s in reversed(earlier) if s.status == "succeeded" and s.output), None)
+
+
 def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
     waiting = next((s for s in steps if s.status == "waiting_approval"), None)
     return RunView(

@@ -17,12 +17,14 @@ from fastapi.staticfiles import StaticFiles
 
 from agents.notify import Notice, read_notices
 from agents.workflows.loader import list_templates
+from agents.workflows.notices import plan_summary
 from agents.workflows.service import (
     NotAllowed,
     RunNotFound,
     WorkflowError,
     WorkflowService,
 )
+from agents.workflows.views import plan_before_approval
 from bot.console_web.actions import ACTIONS, allowed_actions, is_production
 from bot.console_web.pages import message, show, signed_in
 from bot.console_web.session import (
@@ -225,7 +227,11 @@ def approvals(request: Request) -> Response:
         for r in reversed(waiting)
         if "approve" in allowed_actions(r, who.me.user_id, role, self_approval=self_approval)
     ]
-    return show(request, who, "approvals.html.j2", runs=mine)
+    plans = {}
+    for run in mine:
+        step = plan_before_approval(run)
+        plans[run.id] = plan_summary(step.output or "") if step else ""
+    return show(request, who, "approvals.html.j2", runs=mine, plans=plans)
 
 
 @router.get("/chat")

@@ -169,6 +169,10 @@ def test_approvals_inbox_oldest_first_for_approvers_only(
     html = ann.get("/console/approvals").text
     assert re.findall(r'href="/console/runs/(\d+)"', html) == [str(older), str(newer)]
     assert "checkout-api" in html and "production" in html and "mia" in html
+    with tenant_session(settings.database_url, TENANT) as session:
+        plan = session.query(WorkflowStep).filter_by(run_id=older, name="plan").one().output
+    words = plan.strip().splitlines()[0].strip("#*_ ")
+    assert words and words in html  # what is being approved (Markdown rendered)
     mia, _ = _client(settings, "mia")
     assert 'href="/console/runs/' not in mia.get("/console/approvals").text
 
