@@ -11,9 +11,10 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 import redis
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from agents.notify import Notice, read_notices
 from agents.workflows.loader import list_templates
@@ -36,14 +37,16 @@ from bot.console_web.session import (
     visitor,
 )
 from bot.console_web.signing import ConsoleUser, redeem_link_token
-from bot.console_web.texts import LANG_COOKIE, LANGS
+from bot.console_web.texts import LANG_COOKIE, LANGS, texts
 from bot.errors import error_body
-from conversations.message import Message, conversation_key
+from conversations.attachments import Attachment, fenced, is_text_like, with_files
+from conversations.message import MAX_MESSAGE_CHARS, Message, conversation_key
 from conversations.pipeline import get_pipeline
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
 from integrations.db.tenants import self_approval_allowed
 from integrations.observability.logging import bound_context
+from integrations.settings import Settings
 from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -255,17 +258,48 @@ def _notices(request: Request, who: Visitor) -> list[Notice]:
 
 
 @router.post("/chat")
-def chat_send(
+async def chat_send(
     request: Request,
-    text: Annotated[str, Form(min_length=1, max_length=8000)],
+    text: Annotated[str, Form(max_length=MAX_MESSAGE_CHARS)] = "",
+    file: UploadFile | None = None,
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    who = signed_in(request)
+    who = await run_in_threadpool(signed_in, request)
     if isinstance(who, Response):
         return who
     assert who.me is not None
     if not csrf_ok(who.me, csrf):
         return message(who, "csrf_failed", 403)
+    settings = settings_of(request)
+    if file is not None and file.filename:
+        read = await _text_of(settings, file)
+        if read is None:
+            limit = settings.slack_file_max_bytes // 1000
+            problem = texts(who.lang)["file_not_text"].format(name=file.filename, limit=limit)
+            return message(who, "file_not_text", 422, text=problem)
+        text = with_files(text, [fenced(file.filename, read)], MAX_MESSAGE_CHARS)
+    if not text.strip():
+        return message(who, "chat_empty", 422)
+    return await run_in_threadpool(_chat_turn, request, who, text)
+
+
+async def _text_of(settings: Settings, file: UploadFile) -> str | None:
+    """The upload's text when it is a text-like file within the size limit."""
+    limit = settings.slack_file_max_bytes
+    kind = Attachment(name=file.filename or "file", mimetype=file.content_type or "")
+    if not is_text_like(kind):
+        return None
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _chat_turn(request: Request, who: Visitor, text: str) -> Response:
+    assert who.me is not None
     settings = settings_of(request)
     key = conversation_key(who.me.tenant_id, "web", who.me.user_id)
     turn = Message(

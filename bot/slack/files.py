@@ -4,40 +4,32 @@ Why: "review this" with a .py file attached is one request - the file is what to
 Slack sends a `file_share` message with the files' `url_private_download`; that URL only
 answers with the bot token (`Authorization: Bearer`), and the token is sent only to
 Slack's own file host (or the configured SLACK_API_URL's host: the test stand-in), never
-to a URL a payload could point elsewhere. The text goes into the message text in a
-fenced block under the file's name, so the turn (and the run's `request_text`) sees it
-with its formatting intact.
+to a URL a payload could point elsewhere. How the text joins the request, and which
+files are text, is the same for every channel (`conversations.attachments`).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import yaml
 from pydantic import BaseModel
 
+from conversations.attachments import Attachment, fenced, is_text_like, with_files
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 
 log = get_logger(__name__)
 
-TYPES_FILE = Path(__file__).with_name("text_files.yaml")
 SLACK_FILE_HOSTS = frozenset({"files.slack.com"})
 DOWNLOAD_TIMEOUT = 10.0
 
 
-class SlackFile(BaseModel):
+class SlackFile(Attachment):
     """The part of Slack's file object a turn needs (no content, no token)."""
 
     id: str = ""
-    name: str = "file"
-    filetype: str = ""
-    mimetype: str = ""
-    size: int = 0
     url: str = ""
 
     @classmethod
@@ -55,21 +47,6 @@ class SlackFile(BaseModel):
 class Refused(BaseModel):
     name: str
     reason: str  # "file_not_text" or "file_unreadable" (text keys)
-
-
-@lru_cache(maxsize=1)
-def _types() -> dict[str, Any]:
-    return yaml.safe_load(TYPES_FILE.read_text(encoding="utf-8"))
-
-
-def is_text_like(file: SlackFile) -> bool:
-    types = _types()
-    ext = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else file.name.lower()
-    return (
-        file.filetype in types["filetypes"]
-        or ext in types["extensions"]
-        or any(file.mimetype.startswith(p) for p in types["mimetype_prefixes"])
-    )
 
 
 def _allowed_host(settings: Settings, url: str) -> bool:
@@ -111,7 +88,7 @@ def request_with_files(
 ) -> tuple[str, list[Refused]]:
     """The user's text followed by each readable file in a fenced block (within
     `max_chars`), and the files that could not be used."""
-    parts = [user_text.strip()] if user_text.strip() else []
+    blocks: list[str] = []
     refused: list[Refused] = []
     for file in files:
         if not is_text_like(file) or file.size > settings.slack_file_max_bytes:
@@ -121,9 +98,5 @@ def request_with_files(
         if content is None:
             refused.append(Refused(name=file.name, reason="file_unreadable"))
             continue
-        fence = "````" if "```" in content else "```"
-        parts.append(f"{file.name}:\n{fence}\n{content.rstrip()}\n{fence}")
-    combined = "\n\n".join(parts)
-    if len(combined) > max_chars:
-        combined = combined[: max_chars - 4].rstrip() + "\n```"
-    return combined, refused
+        blocks.append(fenced(file.name, content))
+    return with_files(user_text, blocks, max_chars), refused
