@@ -19,12 +19,14 @@ class Bar:
     value: int
 
 
-def bars(labels: Sequence[str], values: Sequence[int]) -> list[Bar]:
-    """One bar per value, scaled to the tallest; a zero gets no height, not a sliver."""
+def bars(labels: Sequence[str], values: Sequence[int], slots: int = 0) -> list[Bar]:
+    """One bar per value, scaled to the tallest; a zero gets no height, not a sliver.
+    `slots` (at least the number of values) fixes the bar width, so the first day of a
+    month is one narrow bar of a month-wide chart, not a block across it."""
     if not values:
         return []
     top = max(max(values), 1)
-    width = max(WIDTH // len(values) - GAP, 1)
+    width = max(WIDTH // max(slots, len(values)) - GAP, 1)
     out = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         height = round(HEIGHT * value / top)

@@ -43,6 +43,7 @@ def usage(request: Request) -> Response:
         days = usage_by_day(session, period)
         agents = usage_by_agent(session, period)
     labels = [d.day.isoformat() for d in days]
+    month = (period.end - period.start).days
     catalog = load_catalog()
     return show(
         request,
@@ -50,8 +51,8 @@ def usage(request: Request) -> Response:
         "usage.html.j2",
         summary=summary,
         agents=agents,
-        run_bars=bars(labels, [d.runs for d in days]),
-        token_bars=bars(labels, [d.llm_tokens for d in days]),
+        run_bars=bars(labels, [d.runs for d in days], month),
+        token_bars=bars(labels, [d.llm_tokens for d in days], month),
         paid_plans=[p for p in catalog.plans if p != catalog.default_plan],
         may_bill=can(who.role, "manage_billing"),
     )

@@ -133,10 +133,32 @@ def test_console_in_a_browser(tmp_path: Path) -> None:
         driver.save_screenshot(str(shots / "audit.png"))
         _only_local(driver, base)
 
+        # The administration pages render from local assets only (no script, inline SVG).
+        for name, path in ADMIN_PAGES.items():
+            driver.get(f"{base}{path}")
+            assert _by_css(driver, "main h1"), (path, driver.page_source[:500])
+            driver.save_screenshot(str(shots / f"{name}.png"))
+            _only_local(driver, base)
+        driver.get(f"{base}/console/keys")
+        _by_css(driver, "form#create-key input[name=name]")[0].send_keys("browser test")
+        _by_css(driver, "form#create-key button")[0].click()
+        key = poll(lambda: _by_css(driver, "pre#new-key"), 10, "no key shown")[0].text
+        assert key.startswith("bmad_") and "browser test" in driver.page_source
+
         _by_css(driver, "button#sign-out")[0].click()
         driver.get(f"{base}/console/runs")
         assert not _by_css(driver, "#sign-out")
-    assert len(list(shots.glob("*.png"))) == 8
+    assert len(list(shots.glob("*.png"))) == 8 + len(ADMIN_PAGES)
+
+
+ADMIN_PAGES = {
+    "members": "/console/members",
+    "keys": "/console/keys",
+    "webhooks": "/console/webhooks",
+    "usage": "/console/usage",
+    "workflows": "/console/workflows",
+    "workflow": "/console/workflows/production_deploy",
+}
 
 
 def _say(driver: Any, text: str) -> None:
