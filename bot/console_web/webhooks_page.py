@@ -4,6 +4,8 @@ Everything goes through `integrations.webhooks_out` as `bmad webhooks` does: reg
 checks the URL (https, no private addresses) and shows the signing secret once, enabling
 re-arms held deliveries, the test button sends one signed event through the real delivery
 path and shows the receiver's answer. Each change is audited with source `console`.
+Inbound sources are shown (receiver URL, what is set, never a secret); their secrets are
+set with `bmad webhooks configure`, so they never pass through a browser.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.console_web.pages import message, show, signed_in
 from bot.console_web.session import Visitor, csrf_ok, settings_of
 from bot.console_web.texts import texts
+from bot.webhooks.config import list_sources
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
 from integrations.webhooks_out.endpoints import (
@@ -54,6 +57,8 @@ def _page(request: Request, who: Visitor, status: int = 200, **shown: object) ->
     with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
         endpoints = list_endpoints(session)
         log = delivery_log(session, LOG_LINES)
+        sources = list_sources(session)
+    base = settings_of(request).public_url.rstrip("/")
     response = show(
         request,
         who,
@@ -61,6 +66,8 @@ def _page(request: Request, who: Visitor, status: int = 200, **shown: object) ->
         endpoints=endpoints,
         log=log,
         event_types=WEBHOOK_EVENTS,
+        sources=sources,
+        receiver_base=f"{base}/webhooks",
         **{"secret": "", "problem": "", "test_result": None, **shown},
     )
     response.status_code = status

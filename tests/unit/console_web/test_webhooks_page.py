@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
 
 from bot.app import create_app
+from bot.webhooks.config import configure_source
 from integrations.audit_log import iter_audit
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
@@ -99,6 +100,18 @@ def test_an_unsafe_or_invalid_endpoint_is_refused_and_nothing_stored(
     assert "whsec_" not in refused.text
     with tenant_session(embedded_settings.database_url, TENANT) as session:
         assert list_endpoints(session) == []
+
+
+def test_inbound_sources_are_shown_without_their_secrets(settings: Settings) -> None:
+    with tenant_session(settings.database_url, TENANT) as session:
+        configure_source(
+            session, settings, TENANT, "generic", secret="s3cret-for-the-generic-source-123"
+        )
+    client, _ = _client(settings, "ann")
+    page = client.get("/console/webhooks").text
+    inbound = page.split('id="inbound"')[1].split("</table>")[0]
+    assert f"/webhooks/generic/{TENANT}" in inbound and "<td>set</td>" in inbound
+    assert "s3cret" not in page
 
 
 def test_members_and_other_tenants_endpoints_are_out_of_reach(settings: Settings) -> None:
