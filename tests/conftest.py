@@ -18,6 +18,7 @@ from integrations.db.migrate import upgrade
 from integrations.db.session import admin_session
 from integrations.db.tenants import create_tenant
 from integrations.settings import Settings
+from integrations.slack.dispatcher import stop_dispatchers
 from tests.services import (
     ALLOW_SKIPS,
     SKIP_PREFIX,
@@ -54,6 +55,7 @@ def pg_url() -> Iterator[str]:
     url = create_pg_database()
     upgrade(url)
     yield url
+    stop_dispatchers()  # their loops would keep reading a dropped database
     drop_pg_database(url)
 
 
