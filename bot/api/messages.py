@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
 from bot.api.deps import ActingPrincipalDep, SettingsDep
+from bot.api.idempotent import once
 from bot.api.keys import ApiPrincipal
 from bot.api.schemas import ERRORS, ErrorOut, MessageIn, MessageOut
 from bot.errors import error_body
 from bot.outage import refusal_for
-from conversations.idempotency import (
-    KeyBusy,
-    KeyReused,
-    StoredResponse,
-    begin_request,
-    forget_request,
-    store_response,
-)
 from conversations.message import Message, conversation_key
 from conversations.pipeline import get_pipeline
 from integrations.observability.logging import bound_context
-from integrations.redis_store import get_redis
 from integrations.settings import Settings
 from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(tags=["messages"])
-
-REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 @router.post(
@@ -65,40 +52,13 @@ def post_message(
     running gets 409; the same key with a different body 422. A 429 or 503 is not stored:
     retrying after Retry-After handles the request.
     """
-    if idempotency_key is None:
-        return _answer(settings, principal, body, f"api:{uuid.uuid4().hex}")
-    client = get_redis(settings.redis_url)
-    tenant = principal.tenant_id
-    fingerprint = _fingerprint(principal, body)
-    try:
-        stored = begin_request(client, tenant, idempotency_key, fingerprint)
-    except KeyBusy:
-        response = error_body(409, "request_in_progress", "a request with this key is running")
-        response.headers["Retry-After"] = "1"
-        return response
-    except KeyReused:
-        return error_body(
-            422, "idempotency_key_reused", "this Idempotency-Key was used for another request"
-        )
-    if stored is not None:
-        return JSONResponse(stored.body, stored.status, headers={REPLAYED_HEADER: "true"})
-    try:
-        response = _answer(settings, principal, body, f"api:{idempotency_key}")
-    except BaseException:
-        forget_request(client, tenant, idempotency_key)
-        raise
-    if response.status_code in (429, 503) or response.status_code >= 500:
-        forget_request(client, tenant, idempotency_key)
-    else:
-        answer = StoredResponse(response.status_code, json.loads(bytes(response.body)))
-        store_response(client, tenant, idempotency_key, fingerprint, answer)
-    return response
-
-
-def _fingerprint(principal: ApiPrincipal, body: MessageIn) -> str:
-    """Same key, same caller and body = the same request."""
-    document = json.dumps([principal.user_id, body.model_dump(mode="json")], sort_keys=True)
-    return hashlib.sha256(document.encode()).hexdigest()
+    return once(
+        settings,
+        principal,
+        idempotency_key,
+        ["messages", body.model_dump(mode="json")],
+        lambda request_id: _answer(settings, principal, body, f"api:{request_id}"),
+    )
 
 
 def _answer(

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from agents.gate import QuotaExceeded
@@ -29,12 +30,15 @@ from agents.workflows.service import (
     WorkflowService,
 )
 from bot.api.deps import ActingPrincipalDep, PrincipalDep, SettingsDep
+from bot.api.idempotent import once
+from bot.api.keys import ApiPrincipal
 from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut, RunIn, RunList, RunOut, StepOut
 from bot.errors import error_body
 from conversations.message import conversation_key
 from conversations.replies import render
 from integrations.rate_limit import TurnRateLimiter
 from integrations.redis_store import get_redis
+from integrations.settings import Settings
 
 router = APIRouter(tags=["runs"])
 
@@ -113,7 +117,12 @@ START_ERRORS: dict[int | str, dict[str, Any]] = {
     402: {"model": ErrorOut, "description": "the plan's quota refuses; has upgrade_url"},
     403: {"model": ErrorOut, "description": "read-only key, or its user lacks the role"},
     404: {"model": ErrorOut, "description": "no such workflow for this tenant"},
-    409: {"model": ErrorOut, "description": "the template cannot be started (invalid)"},
+    409: {
+        "model": ErrorOut,
+        "description": "the template cannot be started (invalid), or a request with this "
+        "Idempotency-Key is running",
+    },
+    422: {"model": ErrorOut, "description": "invalid request, or Idempotency-Key reused"},
     429: {"model": ErrorOut, "description": "rate limited; see the Retry-After header"},
 }
 START_422 = ("missing_input", "unknown_task")
@@ -126,8 +135,28 @@ def _limiter(redis_url: str | None, per_user: int, per_tenant: int) -> TurnRateL
 
 
 @router.post("/runs", status_code=201, response_model=RunOut, responses=START_ERRORS)
-def start_run(body: RunIn, principal: ActingPrincipalDep, settings: SettingsDep) -> Any:
-    """Start a workflow by name with its inputs, as the key's user."""
+def start_run(
+    body: RunIn,
+    principal: ActingPrincipalDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> Any:
+    """Start a workflow by name with its inputs, as the key's user.
+
+    With an `Idempotency-Key` header a retry with the same key and body within 24 hours gets
+    the first answer again (`Idempotent-Replayed: true`) and starts nothing; a retry while
+    the first is running gets 409, the same key with another body 422.
+    """
+    return once(
+        settings,
+        principal,
+        idempotency_key,
+        ["runs", body.model_dump(mode="json")],
+        lambda _request_id: _start(settings, principal, body),
+    )
+
+
+def _start(settings: Settings, principal: ApiPrincipal, body: RunIn) -> JSONResponse:
     limited = _limiter(
         settings.redis_url,
         settings.rate_limit_user_per_minute,
@@ -166,7 +195,7 @@ def start_run(body: RunIn, principal: ActingPrincipalDep, settings: SettingsDep)
         if err.code in START_422:
             return error_body(422, err.code, err.message)
         return error_body(409, err.code, err.message)
-    return run_out(view)
+    return JSONResponse(jsonable_encoder(run_out(view)), status_code=201)
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses=RUN_ERRORS)

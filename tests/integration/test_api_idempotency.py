@@ -70,3 +70,33 @@ def test_a_retry_replays_the_first_response(service_settings: Settings, tenant_i
     theirs = _send(client, other, "deploy checkout", "key-1")
     assert theirs.status_code == 200 and "Idempotent-Replayed" not in theirs.headers
     assert theirs.json()["conversation_key"] != first.json()["conversation_key"]
+
+
+def _start(client: TestClient, tenant: Tenant, key: str | None, service: str) -> Response:
+    headers = {"Authorization": f"Bearer {tenant.api_key}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return client.post(
+        "/api/v1/runs",
+        json={"workflow": "deploy", "inputs": {"service": service, "environment": "staging"}},
+        headers=headers,
+    )
+
+
+def test_a_retried_run_start_starts_one_run(service_settings: Settings, tenant_id: str) -> None:
+    """Defect: POST /api/v1/runs ignored Idempotency-Key, so a CI job retrying after a
+    timeout deployed twice."""
+    tenant = _speaking_as_u1(service_settings, tenant_id)
+    client = TestClient(create_app(service_settings))
+    first = _start(client, tenant, "ci-42", "checkout")
+    assert first.status_code == 201, first.text
+    retry = _start(client, tenant, "ci-42", "checkout")
+    assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    other_body = _start(client, tenant, "ci-42", "billing")
+    assert other_body.status_code == 422
+    assert other_body.json()["error"]["code"] == "idempotency_key_reused"
+    runs = client.get("/api/v1/runs", headers={"Authorization": f"Bearer {tenant.api_key}"})
+    assert [r["id"] for r in runs.json()["runs"]] == [first.json()["id"]]
+    without_key = [_start(client, tenant, None, "checkout") for _ in range(2)]
+    assert len({r.json()["id"] for r in without_key}) == 2  # no key: each call is a new run
