@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from bot.console_web.pages import message, show, signed_in
-from bot.console_web.session import settings_of
+from bot.console_web.access import page
+from bot.console_web.pages import show
+from bot.console_web.session import Visitor, settings_of
 from integrations.audit_log import iter_audit
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
@@ -22,16 +23,11 @@ PAGE_SIZE = 50
 @router.get("/audit")
 def audit(
     request: Request,
+    who: Annotated[Visitor, page(AUDIT_ROLE)],
     action: Annotated[str, Query(max_length=64, pattern=r"^[a-z_.]*$")] = "",
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None and who.role is not None
-    if not who.role.at_least(AUDIT_ROLE):
-        return message(who, "forbidden", 403)
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+    with tenant_session(settings_of(request).database_url, who.user.tenant_id) as session:
         records = list(
             iter_audit(session, after_id=after, action_prefix=action or None, limit=PAGE_SIZE + 1)
         )

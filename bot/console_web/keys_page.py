@@ -14,57 +14,40 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.api.keys import create_api_key, list_api_keys, revoke_api_key
-from bot.console_web.pages import message, show, signed_in
-from bot.console_web.session import Visitor, csrf_ok, settings_of
+from bot.console_web.access import Refused, form, page
+from bot.console_web.pages import show
+from bot.console_web.session import Visitor, settings_of
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-KEYS_ROLE = Role.admin
-
-
-def _admin(request: Request) -> Visitor | Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.role is not None
-    if not who.role.at_least(KEYS_ROLE):
-        return message(who, "forbidden", 403)
-    return who
+Admin = Annotated[Visitor, page(Role.admin)]
+AdminForm = Annotated[Visitor, form(Role.admin)]
 
 
 def _page(request: Request, who: Visitor, new_key: str = "") -> Response:
-    assert who.me is not None
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+    with tenant_session(settings_of(request).database_url, who.user.tenant_id) as session:
         keys = list_api_keys(session)
     return show(request, who, "keys.html.j2", keys=keys, new_key=new_key)
 
 
 @router.get("/keys")
-def keys(request: Request) -> Response:
-    who = _admin(request)
-    return who if isinstance(who, Response) else _page(request, who)
+def keys(request: Request, who: Admin) -> Response:
+    return _page(request, who)
 
 
 @router.post("/keys")
 def create_key(
-    request: Request,
-    name: Annotated[str, Form(max_length=100)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    request: Request, who: AdminForm, name: Annotated[str, Form(max_length=100)] = ""
 ) -> Response:
-    who = _admin(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
-    if not csrf_ok(who.me, csrf):
-        return message(who, "csrf_failed", 403)
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+    me = who.user
+    with tenant_session(settings_of(request).database_url, me.tenant_id) as session:
         _, plain = create_api_key(
             session,
-            who.me.tenant_id,
+            me.tenant_id,
             name=name.strip(),
-            user_id=who.me.user_id,
-            actor=who.me.user_id,
+            user_id=me.user_id,
+            actor=me.user_id,
             source="console",
         )
     return _page(request, who, new_key=plain)
@@ -72,18 +55,11 @@ def create_key(
 
 @router.post("/keys/{prefix}/revoke")
 def revoke_key(
-    request: Request,
-    prefix: Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")],
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    request: Request, who: AdminForm, prefix: Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
 ) -> Response:
-    who = _admin(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
-    if not csrf_ok(who.me, csrf):
-        return message(who, "csrf_failed", 403)
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
-        found = revoke_api_key(session, prefix, actor=who.me.user_id, source="console")
+    me = who.user
+    with tenant_session(settings_of(request).database_url, me.tenant_id) as session:
+        found = revoke_api_key(session, prefix, actor=me.user_id, source="console")
     if not found:
-        return message(who, "not_found", 404)
+        raise Refused(who, "not_found", 404)
     return RedirectResponse("/console/keys", status_code=303)

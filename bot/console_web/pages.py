@@ -1,5 +1,5 @@
-"""Page helpers shared by the console routes: who is signed in, a page for them (with the
-session cookie re-signed, so idle expiry slides), a one-line message page."""
+"""Page helpers shared by the console pages: a page for the signed-in person (with the
+session cookie re-signed, so idle expiry slides) and the one-line message page."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from bot.console_web.rendering import page
-from bot.console_web.session import (
-    Visitor,
-    oidc_configured,
-    set_session_cookie,
-    settings_of,
-    visitor,
-)
+from bot.console_web.session import Visitor, set_session_cookie, settings_of
 from bot.console_web.texts import texts
 
 
@@ -31,15 +25,7 @@ def message(
     )
 
 
-def signed_in(request: Request) -> Visitor | Response:
-    who = visitor(request)
-    if who.me is None:
-        return message(who, "sign_in_needed", 401, oidc=oidc_configured(settings_of(request)))
-    return who
-
-
 def show(request: Request, who: Visitor, name: str, **context: object) -> Response:
-    assert who.me is not None and who.role is not None
-    response = page(name, who.lang, me=who.me, role=who.role.value, **context)
-    set_session_cookie(response, settings_of(request), who.me)  # idle expiry slides
+    response = page(name, who.lang, me=who.user, role=who.user_role.value, **context)
+    set_session_cookie(response, settings_of(request), who.user)  # idle expiry slides
     return response

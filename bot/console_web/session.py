@@ -31,6 +31,20 @@ class Visitor:
     me: ConsoleUser | None
     role: Role | None
 
+    @property
+    def user(self) -> ConsoleUser:
+        """The signed-in user; pages behind `access.page`/`access.form` always have one."""
+        if self.me is None:
+            raise LookupError("not signed in")
+        return self.me
+
+    @property
+    def user_role(self) -> Role:
+        """The signed-in user's role (as `user`)."""
+        if self.role is None:
+            raise LookupError("not signed in")
+        return self.role
+
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings

@@ -14,9 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from agents.access import can
 from bot.billing.links import BILLING_ERRORS, billing_links, billing_refusal
+from bot.console_web.access import Refused, form, page
 from bot.console_web.charts import bars
-from bot.console_web.pages import message, show, signed_in
-from bot.console_web.session import csrf_ok, settings_of
+from bot.console_web.pages import show
+from bot.console_web.session import Visitor, settings_of
 from integrations.billing.breakdown import usage_by_agent, usage_by_day
 from integrations.billing.period import current_period
 from integrations.billing.plans import load_catalog
@@ -29,17 +30,11 @@ USAGE_ROLE = Role.admin
 
 
 @router.get("/usage")
-def usage(request: Request) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None and who.role is not None
-    if not who.role.at_least(USAGE_ROLE):
-        return message(who, "forbidden", 403)
+def usage(request: Request, who: Annotated[Visitor, page(USAGE_ROLE)]) -> Response:
     settings = settings_of(request)
-    summary = usage_summary(settings, who.me.tenant_id)
+    summary = usage_summary(settings, who.user.tenant_id)
     period = current_period()
-    with tenant_session(settings.database_url, who.me.tenant_id) as session:
+    with tenant_session(settings.database_url, who.user.tenant_id) as session:
         days = usage_by_day(session, period)
         agents = usage_by_agent(session, period)
     labels = [d.day.isoformat() for d in days]
@@ -54,29 +49,24 @@ def usage(request: Request) -> Response:
         run_bars=bars(labels, [d.runs for d in days], month),
         token_bars=bars(labels, [d.llm_tokens for d in days], month),
         paid_plans=[p for p in catalog.plans if p != catalog.default_plan],
-        may_bill=can(who.role, "manage_billing"),
+        may_bill=can(who.user_role, "manage_billing"),
     )
 
 
 @router.post("/billing")
 def billing(
     request: Request,
+    who: Annotated[Visitor, form()],
     plan: Annotated[str, Form(max_length=32)] = "team",
     go: Annotated[str, Form(pattern="^(checkout|portal)$")] = "checkout",
-    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
-    if not csrf_ok(who.me, csrf):
-        return message(who, "csrf_failed", 403)
-    settings = settings_of(request)
+    """Any signed-in user may ask: `billing_links` checks manage_billing and says who can."""
+    me = who.user
     try:
         checkout, portal = billing_links(
-            settings, who.me.tenant_id, who.me.user_id, plan, who.lang, source="console"
+            settings_of(request), me.tenant_id, me.user_id, plan, who.lang, source="console"
         )
     except BILLING_ERRORS as err:
-        text = billing_refusal(err, who.me.tenant_id, plan, who.lang)
-        return message(who, "forbidden", 409, text=text)
+        text = billing_refusal(err, me.tenant_id, plan, who.lang)
+        raise Refused(who, "forbidden", 409, text) from err
     return RedirectResponse(checkout if go == "checkout" else portal, status_code=303)

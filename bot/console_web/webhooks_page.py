@@ -15,8 +15,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.console_web.pages import message, show, signed_in
-from bot.console_web.session import Visitor, csrf_ok, settings_of
+from bot.console_web.access import Refused, form, page
+from bot.console_web.pages import show
+from bot.console_web.session import Visitor, settings_of
 from bot.console_web.texts import texts
 from bot.webhooks.config import list_sources
 from integrations.db.models import Role
@@ -36,25 +37,12 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 WEBHOOKS_ROLE = Role.admin
 LOG_LINES = 50
 EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Csrf = Annotated[str, Form(max_length=200)]
-
-
-def _admin(request: Request, csrf: str | None = None) -> Visitor | Response:
-    """The signed-in admin; with `csrf` (a POST) also the form's token checked."""
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None and who.role is not None
-    if not who.role.at_least(WEBHOOKS_ROLE):
-        return message(who, "forbidden", 403)
-    if csrf is not None and not csrf_ok(who.me, csrf):
-        return message(who, "csrf_failed", 403)
-    return who
+Admin = Annotated[Visitor, page(WEBHOOKS_ROLE)]
+AdminForm = Annotated[Visitor, form(WEBHOOKS_ROLE)]
 
 
 def _page(request: Request, who: Visitor, status: int = 200, **shown: object) -> Response:
-    assert who.me is not None
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
+    with tenant_session(settings_of(request).database_url, who.user.tenant_id) as session:
         endpoints = list_endpoints(session)
         log = delivery_log(session, LOG_LINES)
         sources = list_sources(session)
@@ -75,34 +63,30 @@ def _page(request: Request, who: Visitor, status: int = 200, **shown: object) ->
 
 
 @router.get("/webhooks")
-def webhooks(request: Request) -> Response:
-    who = _admin(request)
-    return who if isinstance(who, Response) else _page(request, who)
+def webhooks(request: Request, who: Admin) -> Response:
+    return _page(request, who)
 
 
 @router.post("/webhooks")
 def add(
     request: Request,
+    who: AdminForm,
     url: Annotated[str, Form(min_length=1, max_length=2000)],
     events: Annotated[list[str], Form()],
     description: Annotated[str, Form(max_length=200)] = "",
-    csrf: Csrf = "",
 ) -> Response:
-    who = _admin(request, csrf)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
+    me = who.user
     settings = settings_of(request)
     try:
-        with tenant_session(settings.database_url, who.me.tenant_id) as session:
+        with tenant_session(settings.database_url, me.tenant_id) as session:
             _, secret = add_endpoint(
                 session,
                 settings,
-                who.me.tenant_id,
+                me.tenant_id,
                 url.strip(),
                 events,
                 description.strip(),
-                actor=who.me.user_id,
+                actor=me.user_id,
                 source="console",
             )
     except EndpointError as err:
@@ -113,20 +97,17 @@ def add(
 @router.post("/webhooks/{endpoint_id}/{action}")
 def endpoint_action(
     request: Request,
+    who: AdminForm,
     endpoint_id: EndpointId,
     action: Annotated[str, Path(pattern="^(enable|disable|test)$")],
-    csrf: Csrf = "",
 ) -> Response:
-    who = _admin(request, csrf)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
+    me = who.user
     settings = settings_of(request)
     if action == "test":
         try:
-            attempt = send_test_event(settings, who.me.tenant_id, endpoint_id)
-        except EndpointNotFound:
-            return message(who, "not_found", 404)
+            attempt = send_test_event(settings, me.tenant_id, endpoint_id)
+        except EndpointNotFound as err:
+            raise Refused(who, "not_found", 404) from err
         if attempt is None:
             return _page(request, who, test_result=texts(who.lang)["webhook_test_not_sent"])
         answer = attempt.status_code if attempt.status_code is not None else attempt.error
@@ -134,9 +115,9 @@ def endpoint_action(
             endpoint=endpoint_id, answer=answer, ms=attempt.duration_ms
         )
         return _page(request, who, test_result=result)
-    with tenant_session(settings.database_url, who.me.tenant_id) as session:
+    with tenant_session(settings.database_url, me.tenant_id) as session:
         endpoint = get_endpoint(session, endpoint_id)
         if endpoint is None:
-            return message(who, "not_found", 404)
-        set_enabled(session, endpoint, action == "enable", actor=who.me.user_id, source="console")
+            raise Refused(who, "not_found", 404)
+        set_enabled(session, endpoint, action == "enable", actor=me.user_id, source="console")
     return RedirectResponse("/console/webhooks", status_code=303)

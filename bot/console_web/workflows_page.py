@@ -13,19 +13,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from agents.access import can
 from agents.workflows import store
 from agents.workflows.errors import WorkflowError
 from agents.workflows.loader import list_entries, load_template
-from bot.console_web.pages import message, show, signed_in
-from bot.console_web.session import Visitor, csrf_ok, settings_of
+from agents.workflows.spec import WorkflowTemplate
+from bot.console_web.access import Refused, form, page
+from bot.console_web.pages import show
+from bot.console_web.session import Visitor, settings_of
 from bot.console_web.step_graph import step_graph
 from integrations.db.session import tenant_session
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Name = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-Csrf = Annotated[str, Form(max_length=200)]
+Reader = Annotated[Visitor, page()]
+Manager = Annotated[Visitor, page(permission="manage_workflows")]
+ManagerForm = Annotated[Visitor, form(permission="manage_workflows")]
 EXAMPLE = """name: my_review
 description: A code review, then a person decides.
 inputs: [target]
@@ -41,18 +46,6 @@ steps:
 """
 
 
-def _manager(request: Request, csrf: str) -> Visitor | Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
-    if not can(who.role, "manage_workflows"):
-        return message(who, "forbidden", 403)
-    if not csrf_ok(who.me, csrf):
-        return message(who, "csrf_failed", 403)
-    return who
-
-
 def _editor(
     request: Request, who: Visitor, text: str, problem: str = "", status: int = 200
 ) -> Response:
@@ -62,39 +55,27 @@ def _editor(
 
 
 @router.get("/workflows")
-def workflows(request: Request) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
-    entries = list_entries(settings_of(request), who.me.tenant_id)
-    may_edit = can(who.role, "manage_workflows")
+def workflows(request: Request, who: Reader) -> Response:
+    entries = list_entries(settings_of(request), who.user.tenant_id)
+    may_edit = can(who.user_role, "manage_workflows")
     return show(request, who, "workflows.html.j2", entries=entries, may_edit=may_edit)
 
 
 @router.get("/new-workflow")
-def new_workflow(request: Request) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    if not can(who.role, "manage_workflows"):
-        return message(who, "forbidden", 403)
+def new_workflow(request: Request, who: Manager) -> Response:
     return _editor(request, who, EXAMPLE)
 
 
 @router.get("/workflows/{name}")
-def workflow_detail(request: Request, name: Name) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
+def workflow_detail(request: Request, who: Reader, name: Name) -> Response:
     settings = settings_of(request)
     try:
-        template = load_template(settings, who.me.tenant_id, name)
+        template = load_template(settings, who.user.tenant_id, name)
     except WorkflowError as err:
-        status = 404 if err.code == "unknown_workflow" else 409
-        return message(who, "not_found" if status == 404 else "forbidden", status, err.message)
-    with tenant_session(settings.database_url, who.me.tenant_id) as session:
+        if err.code == "unknown_workflow":
+            raise Refused(who, "not_found", 404, err.message) from err
+        raise Refused(who, "conflict", 409, err.message) from err
+    with tenant_session(settings.database_url, who.user.tenant_id) as session:
         own = store.stored(session, name)
     body = template.model_dump(mode="json", exclude_defaults=True)
     return show(
@@ -105,20 +86,16 @@ def workflow_detail(request: Request, name: Name) -> Response:
         graph=step_graph(template),
         text=store.export_text(body),
         version=own.version if own else None,
-        may_edit=can(who.role, "manage_workflows"),
+        may_edit=can(who.user_role, "manage_workflows"),
     )
 
 
 @router.get("/workflows/{name}/export")
-def export_workflow(request: Request, name: Name) -> Response:
-    who = signed_in(request)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
+def export_workflow(request: Request, who: Reader, name: Name) -> Response:
     try:
-        template = load_template(settings_of(request), who.me.tenant_id, name)
+        template = load_template(settings_of(request), who.user.tenant_id, name)
     except WorkflowError as err:
-        return message(who, "not_found", 404, err.message)
+        raise Refused(who, "not_found", 404, err.message) from err
     text = store.export_text(template.model_dump(mode="json", exclude_defaults=True))
     return PlainTextResponse(
         text,
@@ -130,14 +107,10 @@ def export_workflow(request: Request, name: Name) -> Response:
 @router.post("/workflows")
 async def save_workflow(
     request: Request,
+    who: ManagerForm,
     text: Annotated[str, Form(max_length=store.MAX_TEMPLATE_BYTES)] = "",
     file: UploadFile | None = None,
-    csrf: Csrf = "",
 ) -> Response:
-    who = _manager(request, csrf)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
     if file is not None and file.filename:
         data = await file.read(store.MAX_TEMPLATE_BYTES + 1)
         try:
@@ -148,21 +121,21 @@ async def save_workflow(
         template = store.validate(store.parse_text(text))
     except store.TemplateInvalid as err:
         return _editor(request, who, text, f"{err.field}: {err.problem}", 422)
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
-        store.save(session, who.me.tenant_id, template, actor=who.me.user_id, source="console")
+    me = who.user
+    await run_in_threadpool(_save, request, me.tenant_id, me.user_id, template)
     return RedirectResponse(f"/console/workflows/{template.name}", status_code=303)
 
 
+def _save(request: Request, tenant_id: str, user_id: str, template: WorkflowTemplate) -> None:
+    with tenant_session(settings_of(request).database_url, tenant_id) as session:
+        store.save(session, tenant_id, template, actor=user_id, source="console")
+
+
 @router.post("/workflows/{name}/delete")
-def delete_workflow(request: Request, name: Name, csrf: Csrf = "") -> Response:
-    who = _manager(request, csrf)
-    if isinstance(who, Response):
-        return who
-    assert who.me is not None
-    with tenant_session(settings_of(request).database_url, who.me.tenant_id) as session:
-        deleted = store.delete(
-            session, who.me.tenant_id, name, actor=who.me.user_id, source="console"
-        )
+def delete_workflow(request: Request, who: ManagerForm, name: Name) -> Response:
+    me = who.user
+    with tenant_session(settings_of(request).database_url, me.tenant_id) as session:
+        deleted = store.delete(session, me.tenant_id, name, actor=me.user_id, source="console")
     if not deleted:
-        return message(who, "not_found", 404)
+        raise Refused(who, "not_found", 404)
     return RedirectResponse("/console/workflows", status_code=303)
