@@ -18,6 +18,7 @@ from celery import Task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from agents.queue import celery_app
+from agents.schedule import JOBS, run_job
 from integrations.settings import get_settings
 
 OUTAGES = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
@@ -52,20 +53,16 @@ def run_step(self: Task, tenant_id: str, step_id: int, attempt: int) -> str:
 
 @celery_app.task(name="bmad.sweep_workflows", acks_late=True, **RETRY_PERIODIC)
 def sweep_workflows() -> dict[str, int]:
-    from agents.workflows.sweeper import sweep
-
-    return sweep(get_settings())
+    return run_job(JOBS["workflow-sweeper"], get_settings())
 
 
 @celery_app.task(name="bmad.expire_approvals", acks_late=True, **RETRY_PERIODIC)
 def expire_approvals() -> dict[str, int]:
-    from agents.workflows.sweeper import expire_approvals as expire
-
-    return expire(get_settings())
+    return run_job(JOBS["approval-timeouts"], get_settings())
 
 
 @celery_app.task(name="bmad.record_outbox_lag", ignore_result=True)
 def record_outbox_lag() -> dict[str, float]:
-    from integrations.db.outbox_lag import record_outbox_lag as record
-
-    return record(get_settings())
+    """The same job body as the embedded scheduler's (every known type reported, 0 when
+    drained): one definition in agents/schedule.py for both clocks."""
+    return run_job(JOBS["outbox-lag"], get_settings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from freezegun import freeze_time
 from prometheus_client import REGISTRY
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from integrations.db.events import enqueue_event
 from integrations.db.models import OutboxEvent
 from integrations.db.outbox_lag import record_outbox_lag
 from integrations.db.session import tenant_session
-from integrations.settings import Settings
+from integrations.settings import Settings, get_settings
 from tests.conftest import make_tenant
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -46,3 +47,26 @@ def test_the_scheduled_job_reports_a_drained_outbox_as_zero(embedded_settings: S
     run_job(JOBS["outbox-lag"], embedded_settings)
     assert _lag("email.send") == 0
     assert REGISTRY.get_sample_value("bmad_outbox_pending", {"event_type": "email.send"}) == 0
+
+
+def test_the_celery_task_reports_a_drained_outbox_as_zero(
+    embedded_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: the Celery task (production's beat) called the recorder without the known
+    types, so with nothing pending a worker exported no outbox series at all (the
+    Prometheus scrape test failed whenever the webhook drain had emptied the outbox)."""
+    from agents.tasks import record_outbox_lag as task
+    from integrations.db import outbox_lag
+    from integrations.observability.metrics import OUTBOX_LAG_SECONDS, OUTBOX_PENDING
+
+    monkeypatch.setenv("BMAD_DATABASE_URL", embedded_settings.database_url)
+    get_settings.cache_clear()
+    outbox_lag._seen.clear()  # a fresh worker process: nothing reported yet
+    OUTBOX_PENDING.clear()
+    OUTBOX_LAG_SECONDS.clear()
+    try:
+        task.run()
+    finally:
+        get_settings.cache_clear()
+    assert _lag("email.send") == 0
+    assert REGISTRY.get_sample_value("bmad_outbox_pending", {"event_type": "run.failed"}) == 0
