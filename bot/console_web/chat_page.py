@@ -4,6 +4,7 @@ text file that becomes part of the request, and the run notices of the conversat
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 import redis
@@ -42,29 +43,34 @@ async def chat_send(
     settings = settings_of(request)
     if file is not None and file.filename:
         read = await _text_of(settings, file)
-        if read is None:
+        if not isinstance(read, str):
             limit = settings.slack_file_max_bytes // 1000
-            problem = texts(who.lang)["file_not_text"].format(name=file.filename, limit=limit)
-            raise Refused(who, "file_not_text", 422, problem)
+            problem = texts(who.lang)[read.reason].format(name=file.filename, limit=limit)
+            raise Refused(who, read.reason, 422, problem)
         text = with_files(text, [fenced(file.filename, read)], MAX_MESSAGE_CHARS)
     if not text.strip():
         raise Refused(who, "chat_empty", 422)
     return await run_in_threadpool(_turn, request, who, text)
 
 
-async def _text_of(settings: Settings, file: UploadFile) -> str | None:
+@dataclass(frozen=True)
+class Unread:
+    reason: str  # a console text key: file_not_text, file_too_large
+
+
+async def _text_of(settings: Settings, file: UploadFile) -> str | Unread:
     """The upload's text when it is a text-like file within the size limit."""
     limit = settings.slack_file_max_bytes
     kind = Attachment(name=file.filename or "file", mimetype=file.content_type or "")
     if not is_text_like(kind):
-        return None
+        return Unread("file_not_text")
     data = await file.read(limit + 1)
     if len(data) > limit:
-        return None
+        return Unread("file_too_large")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return Unread("file_not_text")
 
 
 def _turn(request: Request, who: Visitor, text: str) -> Response:

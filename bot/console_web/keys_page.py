@@ -40,6 +40,8 @@ def keys(request: Request, who: Admin) -> Response:
 def create_key(
     request: Request, who: AdminForm, name: Annotated[str, Form(max_length=100)] = ""
 ) -> Response:
+    if not name.isprintable():  # NUL, newlines and other control characters
+        raise Refused(who, "name_not_text", 422)
     me = who.user
     with tenant_session(settings_of(request).database_url, me.tenant_id) as session:
         _, plain = create_api_key(

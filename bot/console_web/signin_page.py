@@ -22,7 +22,7 @@ from bot.console_web.session import (
     settings_of,
     visitor,
 )
-from bot.console_web.signing import ConsoleUser, redeem_link_token
+from bot.console_web.signing import ConsoleUser, end_session, redeem_link_token
 from bot.console_web.texts import LANG_COOKIE, LANGS
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -47,6 +47,7 @@ def sign_in(request: Request, token: Annotated[str, Query(max_length=1000)] = ""
 
 @router.post("/signout")
 def sign_out(request: Request, who: Annotated[Visitor, form()]) -> Response:
+    end_session(settings_of(request), who.user)  # a copy of the cookie is refused too
     response = message(Visitor(who.lang, None, None), "signed_out", 200)
     clear_session_cookie(response, settings_of(request))
     return response
@@ -57,7 +58,7 @@ def set_lang(
     who: Annotated[Visitor, form()], lang: Annotated[str, Form(max_length=5)] = "en"
 ) -> Response:
     if lang not in LANGS:
-        raise Refused(who, "csrf_failed", 403)
+        raise Refused(who, "unknown_language", 400)
     response = RedirectResponse("/console", status_code=303)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/console", samesite="lax")
     return response

@@ -4,7 +4,9 @@ Why itsdangerous: it signs and timestamps small payloads (HMAC-SHA256 by default
 server keeps no session table; the key is derived from the installation's secret key
 (BMAD_SECRET_KEY, or the embedded key file), so a rotation also signs everyone out.
 One-time use needs a shared memory: the link's nonce is claimed in Redis (SET NX) for as
-long as the link lives, so a second visit, on any replica, is refused.
+long as the link lives, so a second visit, on any replica, is refused. Signing out needs it
+too: a signed cookie stays valid until it expires, so the session's id (its CSRF token) is
+recorded as signed out in Redis for as long as the cookie could live, and refused after.
 """
 
 from __future__ import annotations
@@ -73,4 +75,17 @@ def read_session(settings: Settings, cookie: str | None) -> ConsoleUser | None:
         return None
     if not isinstance(payload, dict) or not {"t", "u", "c"} <= payload.keys():
         return None
-    return ConsoleUser(str(payload["t"]), str(payload["u"]), str(payload["c"]))
+    user = ConsoleUser(str(payload["t"]), str(payload["u"]), str(payload["c"]))
+    if get_redis(settings.redis_url).exists(_signed_out_key(user)):
+        return None
+    return user
+
+
+def end_session(settings: Settings, user: ConsoleUser) -> None:
+    """Sign out: this session's cookie is refused from now on, on every replica."""
+    get_redis(settings.redis_url).set(_signed_out_key(user), "1", ex=SESSION_MAX_AGE + 60)
+
+
+def _signed_out_key(user: ConsoleUser) -> str:
+    digest = hashlib.sha256(user.csrf.encode()).hexdigest()[:32]
+    return global_key("console", "signed_out", digest)

@@ -137,5 +137,7 @@ def delete_workflow(request: Request, who: ManagerForm, name: Name) -> Response:
     with tenant_session(settings_of(request).database_url, me.tenant_id) as session:
         deleted = store.delete(session, me.tenant_id, name, actor=me.user_id, source="console")
     if not deleted:
+        if name in {e.name for e in list_entries(settings_of(request), me.tenant_id)}:
+            raise Refused(who, "builtin_not_deletable", 409)
         raise Refused(who, "not_found", 404)
     return RedirectResponse("/console/workflows", status_code=303)

@@ -110,6 +110,8 @@ def test_an_admin_creates_a_key_that_acts_as_them_and_revokes_it(settings: Setti
 
     listing = client.get("/console/keys")
     assert "ci pipeline" in listing.text and plain.group(1) not in listing.text  # shown once
+    control = client.post("/console/keys", data={"name": "nul\x00x", "csrf": csrf})
+    assert control.status_code == 422 and "control characters" in control.text
     prefix = plain.group(1).split("_")[1]
     revoked = client.post(
         f"/console/keys/{prefix}/revoke", data={"csrf": csrf}, follow_redirects=False

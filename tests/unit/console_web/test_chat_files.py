@@ -71,6 +71,8 @@ def test_other_files_are_refused_and_start_nothing(
         files={"file": (name, content, mime)},
     )
     assert refused.status_code == 422 and name in refused.text and "100 KB" in refused.text
+    too_large = "larger than 100 KB" in refused.text
+    assert too_large == (name == "big.log")  # says why: size, or not text
     assert WorkflowService(embedded_settings).list_runs(tenant) == []
 
 

@@ -208,6 +208,8 @@ def test_dutch_by_accept_language_then_by_choice(settings: Settings) -> None:
     assert "Goedkeuringen" in ann.get("/console/runs").text
     ann.post("/console/lang", data={"csrf": csrf, "lang": "en"})
     assert "Approvals" in ann.get("/console/runs", headers={"Accept-Language": "nl"}).text
+    unknown = ann.post("/console/lang", data={"csrf": csrf, "lang": "xx"})
+    assert unknown.status_code == 400 and "not available" in unknown.text
 
 
 def test_audit_log_for_admins_shows_console_decisions(

@@ -87,9 +87,14 @@ def test_sign_out_needs_the_csrf_token_then_ends_the_session(
     assert client.post("/console/signout", data={}).status_code == 403
     assert client.post("/console/signout", data={"csrf": "wrong"}).status_code == 403
     assert client.get("/console/runs").status_code == 200
+    kept = client.cookies.get(SESSION_COOKIE)  # someone copied the cookie before sign-out
     out = client.post("/console/signout", data={"csrf": csrf})
     assert out.status_code == 200
     assert client.get("/console/runs").status_code == 401
+    replay = TestClient(create_app(settings), cookies={SESSION_COOKIE: kept})
+    assert replay.get("/console/runs").status_code == 401  # the session itself has ended
+    refused = replay.post("/console/keys", data={"name": "after", "csrf": csrf})
+    assert refused.status_code == 401
 
 
 def test_every_form_carries_the_csrf_token(client: TestClient, settings: Settings) -> None:

@@ -147,3 +147,9 @@ def test_members_read_templates_but_cannot_change_them(settings: Settings) -> No
     forged = client.post("/console/workflows", data={"text": REVIEW, "csrf": csrf})
     assert forged.status_code == 403 and _stored(settings, "team_review") is None
     assert client.get("/console/workflows/nope").status_code == 404
+
+
+def test_a_built_in_template_cannot_be_deleted(settings: Settings) -> None:
+    client, csrf = _client(settings, "ann")
+    refused = client.post("/console/workflows/release/delete", data={"csrf": csrf})
+    assert refused.status_code == 409 and "Built-in templates cannot be deleted" in refused.text
