@@ -5,6 +5,7 @@ Shared by `GET /api/v1/audit` and `bmad audit export`, so both show the same fie
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -62,3 +63,28 @@ def iter_audit(
         query = query.limit(limit)
     for entry in session.scalars(query.execution_options(yield_per=500)):
         yield to_record(entry)
+
+
+CSV_COLUMNS = ("id", "when", "tenant_id", "source", "actor", "action", "target", "details")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_row(record: AuditRecord) -> list[str]:
+    """A record as CSV cells; a cell a spreadsheet would run as a formula (actor and target
+    come from users) is prefixed with an apostrophe."""
+    details = json.dumps(record.details, ensure_ascii=False, sort_keys=True)
+    cells = [
+        str(record.id),
+        record.when.isoformat(),
+        record.tenant_id,
+        record.source,
+        record.actor,
+        record.action,
+        record.target,
+        details,
+    ]
+    return [f"'{c}" if c.startswith(_FORMULA_START) else c for c in cells]
+
+
+def json_line(record: AuditRecord) -> str:
+    return json.dumps(record.model_dump(mode="json"), ensure_ascii=False)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import typer
 
 from bot.cli.context import cli_settings, fail
-from integrations.audit_log import AuditRecord, iter_audit
+from integrations.audit_log import AuditRecord, iter_audit, json_line
 from integrations.db.session import admin_session, tenant_session
 from integrations.db.tenants import UnknownTenantError, get_tenant
 
@@ -23,7 +23,7 @@ audit_app = typer.Typer(help="Read the audit log.")
 
 def _line(record: AuditRecord, as_json: bool) -> str:
     if as_json:
-        return json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
+        return json_line(record)
     details = json.dumps(record.details, ensure_ascii=False, sort_keys=True)
     return "\t".join(
         [
