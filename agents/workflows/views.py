@@ -17,6 +17,7 @@ class StepView(BaseModel):
     status: str
     output: str | None
     duration_seconds: float | None = None  # started to finished (the web console shows it)
+    needs: list[str] = []  # steps this one waits for (the run's template as started)
     tokens: int = 0  # LLM tokens the step used (0 offline)
     cost_usd: float = 0.0
 
@@ -47,6 +48,11 @@ def plan_before_approval(run: RunView) -> StepView | None:
 
 def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
     waiting = next((s for s in steps if s.status == "waiting_approval"), None)
+    needs = {
+        str(spec.get("name")): [str(n) for n in spec.get("needs") or []]
+        for spec in (run.template or {}).get("steps") or []
+        if isinstance(spec, dict)
+    }
     return RunView(
         id=run.id,
         workflow=run.workflow,
@@ -64,6 +70,7 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
                 status=s.status,
                 output=s.output,
                 duration_seconds=_duration(s),
+                needs=needs.get(s.name, []),
                 tokens=s.tokens or 0,
                 cost_usd=s.cost_usd or 0.0,
             )

@@ -22,6 +22,7 @@ from bot.console_web.access import Refused, form, page
 from bot.console_web.actions import ACTIONS, allowed_actions, is_production
 from bot.console_web.pages import show
 from bot.console_web.session import Visitor, settings_of
+from bot.console_web.step_graph import run_graph
 from bot.errors import error_body
 from integrations.db.models import Role
 from integrations.db.session import tenant_session
@@ -86,7 +87,13 @@ def run_detail(request: Request, who: Reader, run_id: RunId) -> Response:
     self_approval = _self_approval(request, who.user.tenant_id)
     actions = allowed_actions(run, who.user.user_id, who.user_role, self_approval=self_approval)
     return show(
-        request, who, "run.html.j2", run=run, actions=actions, production=is_production(run)
+        request,
+        who,
+        "run.html.j2",
+        run=run,
+        actions=actions,
+        production=is_production(run),
+        graph=run_graph(run),
     )
 
 

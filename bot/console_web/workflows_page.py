@@ -23,7 +23,7 @@ from agents.workflows.spec import WorkflowTemplate
 from bot.console_web.access import Refused, form, page
 from bot.console_web.pages import show
 from bot.console_web.session import Visitor, settings_of
-from bot.console_web.step_graph import step_graph
+from bot.console_web.step_graph import template_graph
 from integrations.db.session import tenant_session
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -83,7 +83,7 @@ def workflow_detail(request: Request, who: Reader, name: Name) -> Response:
         who,
         "workflow.html.j2",
         template=template,
-        graph=step_graph(template),
+        graph=template_graph(template),
         text=store.export_text(body),
         version=own.version if own else None,
         may_edit=can(who.user_role, "manage_workflows"),

@@ -227,3 +227,20 @@ def test_audit_log_for_admins_shows_console_decisions(
     assert ("mia", "approval.approved.refused") in rows and ("ann", "approval.approved") in rows
     assert all(action.startswith("approval.") for _, action in rows)
     assert ann.get("/console/audit?action=<script>").status_code == 422
+
+
+def test_a_run_page_draws_its_steps_coloured_by_status(
+    settings: Settings, service: WorkflowService
+) -> None:
+    run_id = _waiting_deploy(service, "mia")
+    ann, _ = _client(settings, "ann")
+    graph = ann.get(f"/console/runs/{run_id}").text.split('id="step-graph"')[1].split("</svg>")[0]
+    found = re.findall(r'<g class="node node-(\w+)">.*?font-weight="bold">(\w+)<', graph, re.S)
+    status = {name: state for state, name in found}
+    assert status == {
+        "plan": "succeeded",
+        "approval": "waiting_approval",
+        "deploy": "pending",
+        "notify": "pending",
+    }
+    assert graph.count("<line") == 3  # plan -> approval -> deploy -> notify
