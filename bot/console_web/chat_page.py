@@ -1,5 +1,6 @@
 """/console/chat: the same turn pipeline as every channel (channel `web`), with an optional
-text file that becomes part of the request, and the run notices of the conversation."""
+text file that becomes part of the request, and the run notices of the conversation
+(`/console/notices` follows them live)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from agents.notify import Notice, read_notices
+from agents.workflows.service import WorkflowService
 from bot.console_web.access import Refused, form, page
 from bot.console_web.pages import show
 from bot.console_web.session import Visitor, settings_of
@@ -26,11 +28,25 @@ from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 NOTICES_SHOWN = 10
+LIVE_STATUSES = ("pending", "running", "waiting_approval")
 
 
 @router.get("/chat")
 def chat(request: Request, who: Annotated[Visitor, page()]) -> Response:
     return show(request, who, "chat.html.j2", said=None, reply=None, notices=_notices(request, who))
+
+
+@router.get("/notices")
+def notices(request: Request, who: Annotated[Visitor, page()]) -> Response:
+    """The conversation's run updates on a page of their own that reloads itself while a
+    run of the conversation is still going (the console has no script to push them)."""
+    me = who.user
+    key = conversation_key(me.tenant_id, "web", me.user_id)
+    active = WorkflowService(settings_of(request)).list_runs(
+        me.tenant_id, conversation_key=key, limit=20
+    )
+    live = any(run.status in LIVE_STATUSES for run in active)
+    return show(request, who, "notices.html.j2", notices=_notices(request, who), live=live)
 
 
 @router.post("/chat")

@@ -244,3 +244,25 @@ def test_a_run_page_draws_its_steps_coloured_by_status(
         "notify": "pending",
     }
     assert graph.count("<line") == 3  # plan -> approval -> deploy -> notify
+
+
+def test_notices_page_reloads_while_a_run_is_going(
+    settings: Settings, service: WorkflowService
+) -> None:
+    tenant = make_tenant(settings.database_url, f"webn{uuid.uuid4().hex[:8]}", "self_hosted")
+    give_role(settings, tenant, "mia", Role.member)
+    give_role(settings, tenant, "ann", Role.admin)
+    mia, csrf = _client(settings, "mia", tenant)
+    quiet = mia.get("/console/notices")
+    assert quiet.status_code == 200 and 'http-equiv="refresh"' not in quiet.text
+    mia.post("/console/chat", data={"csrf": csrf, "text": "deploy checkout-api to production"})
+    r = mia.post("/console/chat", data={"csrf": csrf, "text": "yes"})
+    (run_id,) = [int(i) for i in re.findall(r'class="run-link" href="/console/runs/(\d+)"', r.text)]
+    service.wait_settled(tenant, [run_id], timeout=30)  # waiting for an admin
+    live = mia.get("/console/notices")
+    assert 'http-equiv="refresh" content="5"' in live.text
+    assert f'href="/console/runs/{run_id}"' in live.text
+    service.approve(tenant, run_id, "ann")
+    service.wait_settled(tenant, [run_id], timeout=30)
+    done = mia.get("/console/notices")
+    assert 'http-equiv="refresh"' not in done.text and "ann" in done.text
