@@ -10,7 +10,7 @@ import pytest
 
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, catalog_hash, load_catalog
 
-# The public intent names (shared/spec/INTENTS.md); kept here too so the test runs
+# The public intent names (docs/spec/INTENTS.md); kept here too so the test runs
 # without the spec folder.
 SPEC_INTENTS = {
     "greet", "help", "list_agents", "write_user_story", "design_architecture", "review_code",
