@@ -50,13 +50,13 @@ SCOPES = "openid profile email"
 def oidc_app(settings: Settings) -> Starlette:
     """The sub-app mounted at MOUNT; without BMAD_OIDC_* its routes answer 404."""
     oauth = OAuth()
-    if oidc_configured(settings):
-        assert settings.oidc_issuer and settings.oidc_client_secret
+    issuer, secret = settings.oidc_issuer, settings.oidc_client_secret
+    if oidc_configured(settings) and issuer and secret:
         oauth.register(
             name=PROVIDER,
             client_id=settings.oidc_client_id,
-            client_secret=settings.oidc_client_secret.get_secret_value(),
-            server_metadata_url=_discovery_url(settings.oidc_issuer),
+            client_secret=secret.get_secret_value(),
+            server_metadata_url=_discovery_url(issuer),
             client_kwargs={"scope": SCOPES, "timeout": 10.0},
         )
 
