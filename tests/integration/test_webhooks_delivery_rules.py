@@ -124,6 +124,27 @@ def test_a_backlog_elsewhere_does_not_delay_this_tenants_retries(
         set_enabled(session, endpoint, False)  # its backlog is not the next test's business
 
 
+def test_a_tick_starts_no_new_batch_after_its_time_budget(
+    settings: Settings, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow receiver makes every batch take long; the drain must still end its tick
+    (the next tick carries on) instead of working through the whole backlog at once."""
+    from integrations.webhooks_out import worker
+
+    monkeypatch.setattr(worker, "DRAIN_SECONDS", 0.5)
+    with Receiver([200], delay=0.2) as rx:
+        endpoint_id, _ = _endpoint(settings, tenant, rx.url, ["run.failed"])
+        _events(settings, tenant, 120)
+        first = drain(settings, now=T0)
+        assert first.deliveries.delivered == 50  # one batch, then the budget was spent
+        second = drain(settings, now=T0 + timedelta(seconds=1))
+        assert second.deliveries.delivered == 50
+    with tenant_session(settings.database_url, tenant) as session:
+        endpoint = get_endpoint(session, endpoint_id)
+        assert endpoint is not None
+        set_enabled(session, endpoint, False)  # the rest is not the next test's business
+
+
 def test_disabled_only_after_a_day_of_failures_and_held_events_go_out_on_enable(
     settings: Settings, tenant: str
 ) -> None:
