@@ -1,4 +1,8 @@
-"""Imports flow bot -> conversations -> agents -> integrations, never upward."""
+"""Imports flow bot -> conversations -> agents -> integrations, never upward.
+
+Counts imports anywhere in a file (inside functions too) and `importlib.import_module("...")` /
+`__import__("...")` with a string literal; import cycles are tests/unit/test_import_cycles.py.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,30 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call) and (target := _string_import(node)):
+            found.add(target.split(".")[0])
     return found
+
+
+def _string_import(node: ast.Call) -> str | None:
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name not in {"import_module", "__import__"} or not node.args:
+        return None
+    first = node.args[0]
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+
+
+def test_check_sees_importlib(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import importlib\n"
+        "def f():\n"
+        "    from bot import app\n"
+        "    importlib.import_module('conversations.x')\n"
+        "    __import__('agents')\n"
+    )
+    assert {"bot", "conversations", "agents"} <= _imports(module)
 
 
 @pytest.mark.parametrize("layer", ORDER)
