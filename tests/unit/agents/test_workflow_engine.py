@@ -3,8 +3,6 @@ steps in the background thread pool)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -17,6 +15,7 @@ from agents.workflows.sweeper import sweep
 from integrations.db.models import AuditEntry, OutboxEvent, WorkflowEvent, WorkflowStep
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
+from tests.polling import wait_until
 from tests.unit.agents.conftest import SLOW_TEMPLATE, place_template
 
 CK = "console:test"
@@ -179,13 +178,19 @@ def test_cancel_while_a_step_runs_discards_its_result(
 ) -> None:
     place_template(embedded_settings, tenant, "test_slow", SLOW_TEMPLATE.format(timeout=30))
     run = _start(service, tenant, "test_slow", feature="slow thing", sleep_seconds="1.5")
-    deadline = time.monotonic() + 10
-    while service.get(tenant, run.id).steps[0].status != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(
+        lambda: service.get(tenant, run.id).steps[0].status == "running", 10, "the step to run"
+    )
     run = service.cancel(tenant, run.id, "bob-member")  # the starter may cancel
     assert run.status == "cancelled"
-    time.sleep(2.0)  # the slow step finishes meanwhile; its result must be dropped
+    # The slow step finishes meanwhile; the engine drops its result and says so.
+    wait_until(
+        lambda: (
+            "step.result_discarded" in [e.type for e in _events(embedded_settings, tenant, run.id)]
+        ),
+        20,
+        "the slow step's result to be discarded",
+    )
     run = service.get(tenant, run.id)
     assert run.status == "cancelled"
     assert [s.status for s in run.steps] == ["cancelled", "cancelled"]
