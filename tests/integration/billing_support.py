@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from bot.billing.webhooks import router
-from bot.errors import install_error_handlers
+from bot.error_handlers import install_error_handlers
 from integrations.billing.period import current_period
 from integrations.db.models import Role, UsageEntry
 from integrations.db.session import tenant_session

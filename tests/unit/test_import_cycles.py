@@ -36,7 +36,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
             "agents.workflows.sweeper",
         ],
         ["bot.billing.commands", "bot.slack.commands"],
-        ["bot.errors", "bot.outage"],
         [
             "bot.slack.handoff",
             "bot.slack.listeners.actions",
