@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agents.notify import Notice
+from agents.notice import Notice
 from integrations.db.models import Role, User
 from integrations.db.session import tenant_session
 from integrations.email.outbox import queue_email

@@ -7,36 +7,11 @@ Celery worker.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
-
-from pydantic import BaseModel, Field
-
+from agents import approval_mail
+from agents.notice import Notice, Notifier
+from integrations.observability.logging import get_logger
+from integrations.redis_store import get_redis, key
 from integrations.settings import Settings
-
-NoticeKind = Literal["step_result", "approval_request", "approval_decided", "run_finished", "info"]
-
-
-class Notice(BaseModel):
-    tenant_id: str
-    conversation_key: str
-    run_id: int
-    kind: NoticeKind
-    text: str
-    # Structured parts for rich channels (Slack Block Kit): agent, step, tokens, actions.
-    title: str | None = None
-    agent: str | None = None
-    step: str | None = None
-    tokens: int = 0
-    approval_role: str | None = None
-    lang: str = "en"
-    extra: dict[str, str] = Field(default_factory=dict)
-    # Same key = same notice: delivery retried after a crash is dropped, not posted twice.
-    dedupe_key: str | None = None
-
-
-class Notifier(Protocol):
-    def notify(self, notice: Notice) -> None: ...
-
 
 # --- Delivery: a Redis stream per conversation (always) + a channel notifier (if any) ----------
 #
@@ -82,8 +57,6 @@ def _local_part(tenant_id: str, conversation_key: str) -> str:
 
 
 def stream_key(tenant_id: str, conversation_key: str) -> str:
-    from integrations.redis_store import key
-
     return key(tenant_id, "notices", _local_part(tenant_id, conversation_key))
 
 
@@ -98,8 +71,6 @@ class StreamNotifier:
 
     def append(self, notice: Notice) -> bool:
         """True when appended now, False when this dedupe key was delivered before."""
-        from integrations.redis_store import get_redis, key
-
         r = get_redis(self.settings.redis_url)
         stream = stream_key(notice.tenant_id, notice.conversation_key)
         if notice.dedupe_key is None:
@@ -126,15 +97,10 @@ def deliver(settings: Settings, notice: Notice) -> bool:
     A channel notifier is called at most once per dedupe key (a Redis SET NX guards it);
     its failure is logged and does not undo the stream record.
     """
-    from integrations.observability.logging import get_logger
-    from integrations.redis_store import get_redis, key
-
     appended = StreamNotifier(settings).append(notice)
     if notice.kind == "approval_request":  # approvers also get an email (once per notice)
-        from agents.approval_mail import email_approvers
-
         try:
-            email_approvers(settings, notice)
+            approval_mail.email_approvers(settings, notice)
         except Exception:
             get_logger(__name__).exception("approval_email_failed", run_id=notice.run_id)
     notifier = _NOTIFIERS.get(channel_kind(notice.conversation_key))
@@ -157,8 +123,6 @@ def read_notices(
     settings: Settings, tenant_id: str, conversation_key: str, after_id: str = "0"
 ) -> list[tuple[str, Notice]]:
     """Notices of a conversation newer than `after_id` (stream ids), oldest first."""
-    from integrations.redis_store import get_redis
-
     r = get_redis(settings.redis_url)
     entries = r.xrange(stream_key(tenant_id, conversation_key), min=f"({after_id}", max="+")
     return [

@@ -26,7 +26,6 @@ PACKAGES = ("bot", "conversations", "agents", "integrations")
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     frozenset(component)
     for component in [
-        ["agents.approval_mail", "agents.notify"],
         [
             "agents.queue",
             "agents.schedule",
