@@ -6,7 +6,9 @@ as in production (uvicorn, Bolt, real Redis + PostgreSQL), only Slack's side is 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,27 +42,39 @@ def clean_env() -> dict[str, str]:
 
 
 class ServeProcess:
-    """`python -m bot.cli serve` on a free port; stops on `close()`; output kept in a file."""
+    """`python -m bot.cli serve` on a free port, in a process group of its own; output kept
+    in a file. Stops on `close()` (or leaving a `with` block): the whole group, so no
+    uvicorn worker outlives it. A server that does not come up is stopped before the error
+    is raised: nothing the helper started is ever left behind."""
 
-    def __init__(self, env: Mapping[str, str], workdir: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        workdir: Path,
+        port: int | None = None,
+        startup_timeout: float = 40.0,
+    ) -> None:
         self.port = port or free_port()
         self.log_path = workdir / f"serve-{self.port}.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
-            cwd=workdir,
-            env={**clean_env(), "PYTHONPATH": str(ROOT), **env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self._log = self.log_path.open("wb")
+        started = False
         try:
-            self._wait_healthy()
-        except BaseException:
-            self.close()  # never leave a half-started server behind
-            raise
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
+                cwd=workdir,
+                env={**clean_env(), "PYTHONPATH": str(ROOT), **env},
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: `close()` stops all of it
+            )
+            self._wait_healthy(startup_timeout)
+            started = True
+        finally:
+            if not started:
+                self.close()  # never leave a half-started server behind
 
-    def _wait_healthy(self, timeout: float = 40.0) -> None:
+    def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -71,22 +85,48 @@ class ServeProcess:
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"bmad serve did not come up:\n{self.output()}")
+        raise RuntimeError(f"bmad serve did not come up in {timeout} s:\n{self.output()}")
 
     def output(self) -> str:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text(errors="replace")[-6000:]
 
+    def kill(self) -> None:
+        """SIGKILL the whole group at once (a crash: no graceful shutdown)."""
+        proc = getattr(self, "proc", None)
+        if proc is not None:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait(timeout=10)
+
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
+        """SIGTERM to the group, SIGKILL after 15 s; then SIGKILL whatever of the group is
+        left (a child the server did not take down with it). Safe to call twice."""
+        proc = getattr(self, "proc", None)  # absent when Popen itself failed
+        if proc is not None:
             try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+                if proc.poll() is None:
+                    _signal_group(proc, signal.SIGTERM)
+                    try:
+                        proc.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        _signal_group(proc, signal.SIGKILL)
+                        proc.wait(timeout=5)
+            finally:
+                _signal_group(proc, signal.SIGKILL)  # leftovers of the group, if any
         self._log.close()
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """`sig` to the process group `proc` leads (started with `start_new_session`)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
 
 
 def slack_env(
