@@ -2,9 +2,10 @@
 
 Same figures as `bmad nlu eval --data ... --json`; prints one JSON line.
 
-    .venv/bin/python -m benchmarks.nlu_chatops [PATH]
+    .venv/bin/python -m benchmarks.nlu_chatops PATH
 
-PATH defaults to ../shared/benchmarks/chatops/dev.jsonl.
+PATH: the team's chat-ops development set (`dev.jsonl`: one {"text", "intent", "lang"}
+object per line, docs/spec/INTENTS.md); not shipped here (docs/benchmarks.md, "Data sets").
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from conversations.nlu.training import load_or_train
 from integrations.observability.logging import configure_logging
 from integrations.settings import Settings
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "chatops" / "dev.jsonl"
-
 
 def main() -> None:
     configure_logging("WARNING", json=True)
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m benchmarks.nlu_chatops PATH/TO/chatops/dev.jsonl")
+    path = Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as data_dir:  # a cold start: training included
         settings = Settings(_env_file=None, data_dir=data_dir)
         started = time.perf_counter()

@@ -2,9 +2,10 @@
 
 Same figures as `bmad nlu eval --clinc150 ... --json`; prints one JSON line.
 
-    .venv/bin/python -m benchmarks.nlu_clinc150 [PATH]
+    .venv/bin/python -m benchmarks.nlu_clinc150 PATH
 
-PATH defaults to ../shared/benchmarks/clinc150/data_full.json.
+PATH: `data_full.json` of CLINC150 (Larson et al., EMNLP-IJCNLP 2019; CC BY 3.0), from the
+repository that accompanies the paper; not shipped here (docs/benchmarks.md, "Data sets").
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from pathlib import Path
 from conversations.nlu.clinc import run_clinc
 from integrations.observability.logging import configure_logging
 
-DEFAULT = (
-    Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "clinc150" / "data_full.json"
-)
-
 
 def main() -> None:
     configure_logging("WARNING", json=True)
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m benchmarks.nlu_clinc150 PATH/TO/clinc150/data_full.json")
+    path = Path(sys.argv[1])
     report = run_clinc(path)
     report["benchmark"] = "nlu_clinc150"
     print(json.dumps(report))
