@@ -1,8 +1,8 @@
 """Slack `/bmad` subcommands of billing, access and data protection: `billing [plan]`,
 `role @user <role>`, `export [@user]` (a JSON file by DM).
 
-Registered into the Slack command table (`bot.slack.commands.register_command`) when this
-module is imported; texts come from `prompts/billing/`.
+`BILLING_COMMANDS` is listed in the Slack command table (`bot.slack.commands`), which
+imports this module; texts come from `prompts/billing/`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from agents.access import PermissionDenied, require
 from agents.roles import RoleChangeRefused, change_role
 from bot.billing.links import billing_links_text
-from bot.slack.commands import CommandContext, register_command
+from bot.slack.command_types import CommandContext, CommandHandler
 from bot.slack.posting import NoBotToken, outbound_for
 from integrations.billing.texts import render_text
 from integrations.db.models import Role
@@ -97,6 +97,8 @@ def export_command(ctx: CommandContext) -> str:
     return render_text("export_sent", ctx.lang, user=target)
 
 
-register_command("billing", billing_command)
-register_command("export", export_command)
-register_command("role", role_command)
+BILLING_COMMANDS: dict[str, CommandHandler] = {
+    "billing": billing_command,
+    "export": export_command,
+    "role": role_command,
+}

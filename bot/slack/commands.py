@@ -1,35 +1,21 @@
 """`/bmad <subcommand>`: the command table.
 
 Each subcommand maps to a handler that receives a `CommandContext` and returns the text
-answered to the user ephemerally. Other areas add theirs with `register_command` (billing:
-`usage`, `billing`, `role`). Text that is not a known subcommand is a natural-language turn
-(`bot.slack.listeners.commands`). Handlers run after the ack, never inside it; `help` is
-the one instant answer (no I/O) and is given in the ack itself.
+answered to the user ephemerally. Other areas' handlers are listed here too, imported from
+their modules (billing: `billing`, `export`, `role`), so the table is whole wherever it is
+imported (web app, worker, Socket Mode). Text that is not a known subcommand is a
+natural-language turn (`bot.slack.listeners.commands`). Handlers run after the ack, never
+inside it; `help` is the one instant answer (no I/O) and is given in the ack itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from agents.roster import list_agents
+from bot.billing.commands import BILLING_COMMANDS
+from bot.slack.command_types import CommandContext, CommandHandler
 from bot.slack.texts import table, text
 from bot.slack.workflow_calls import decide, describe_run, recent_runs, run_line
 from conversations.usage import usage_text
-from integrations.settings import Settings
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    settings: Settings
-    team_id: str
-    user_id: str
-    channel_id: str
-    args: list[str]
-    lang: str = "en"
-
-
-CommandHandler = Callable[[CommandContext], str]
 
 COMMANDS: dict[str, CommandHandler] = {}
 INSTANT_COMMANDS = frozenset({"help"})
@@ -115,6 +101,4 @@ register_command("usage", _usage)
 register_command("approve", _decision("approve"))
 register_command("reject", _decision("reject"))
 register_command("cancel", _decision("cancel"))
-
-# Other areas register their subcommands on import (billing: `billing`, `role`).
-import bot.billing.commands  # noqa: E402, F401
+COMMANDS.update(BILLING_COMMANDS)

@@ -34,7 +34,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
             "agents.workflows.executor",
             "agents.workflows.sweeper",
         ],
-        ["bot.billing.commands", "bot.slack.commands"],
         [
             "bot.slack.handoff",
             "bot.slack.listeners.actions",
