@@ -3,46 +3,65 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.slack_support import ServeProcess, post_signed, slack_env
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
+
+
+def _duplicate_turns(serve: ServeProcess) -> float:
+    """Turns this replica recognised as already handled (the pipeline's event-id claim)."""
+    text = httpx.get(f"{serve.base_url}/metrics", timeout=5).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "bmad_slack_turns_total" and sample.labels["outcome"] == "duplicate"
+    )
 
 
 def test_same_event_on_two_replicas_gets_one_reply(
     pg_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    with FakeSlackAPI() as fake:
+    with FakeSlackAPI() as fake, ExitStack() as stack:
         env = slack_env(fake.api_url, pg_url, redis_url)
-        replicas = [ServeProcess(env, tmp_path), ServeProcess(env, tmp_path)]
-        try:
-            tag = uuid.uuid4().hex[:8].upper()
-            team, user, channel = f"T{tag}", f"U{tag}", f"C{tag}"
-            body = P.event_callback(team, P.app_mention(user, channel, "what can you do?"))
-            with httpx.Client(timeout=3.0) as http, ThreadPoolExecutor(2) as pool:
-                sent = pool.map(
-                    lambda serve: post_signed(http, serve.base_url, body).status_code,
-                    replicas,
-                )
-                assert list(sent) == [200, 200]
-                # And the retry Slack sends later, to one of them.
-                assert post_signed(http, replicas[1].base_url, body, retry_num=1).status_code == 200
-            fake.wait_for("chat.postMessage", 1, timeout=30, channel=channel)
-            time.sleep(3)
-            assert len(fake.calls_to("chat.postMessage", channel=channel)) == 1
-        finally:
-            for serve in replicas:
-                serve.close()
+        replicas = [stack.enter_context(ServeProcess(env, tmp_path)) for _ in range(2)]
+        tag = uuid.uuid4().hex[:8].upper()
+        team, user, channel = f"T{tag}", f"U{tag}", f"C{tag}"
+        body = P.event_callback(team, P.app_mention(user, channel, "what can you do?"))
+        with httpx.Client(timeout=3.0) as http, ThreadPoolExecutor(2) as pool:
+            sent = pool.map(
+                lambda serve: post_signed(http, serve.base_url, body).status_code,
+                replicas,
+            )
+            assert list(sent) == [200, 200]
+            # And the retry Slack sends later, to one of them.
+            assert post_signed(http, replicas[1].base_url, body, retry_num=1).status_code == 200
+        fake.wait_for("chat.postMessage", 1, timeout=30, channel=channel)
+
+        # All three deliveries are done once each was answered or turned away as a
+        # duplicate (fresh replicas: no other turns counted); only then is the count final.
+        def replies() -> int:
+            return len(fake.calls_to("chat.postMessage", channel=channel))
+
+        wait_until(
+            lambda: replies() + sum(_duplicate_turns(serve) for serve in replicas) >= 3,
+            30,
+            "all three deliveries to be answered or recognised as duplicates",
+        )
+        assert replies() == 1
 
 
 STATE_COOKIE = "slack-app-oauth-state"
@@ -72,8 +91,7 @@ def test_reinstall_on_one_replica_reaches_the_other(
             fake.api_url, pg_url, redis_url, SLACK_CLIENT_ID="9.9", SLACK_CLIENT_SECRET="s"
         )
         env.pop("SLACK_BOT_TOKEN")
-        a, b = ServeProcess(env, tmp_path), ServeProcess(env, tmp_path)
-        try:
+        with ServeProcess(env, tmp_path) as a, ServeProcess(env, tmp_path) as b:
             tag = uuid.uuid4().hex[:8].upper()
             team, user = f"T{tag}", f"U{tag}"
             with httpx.Client(timeout=5.0) as http:
@@ -98,6 +116,3 @@ def test_reinstall_on_one_replica_reaches_the_other(
             assert reply.token == second != first
             stale = fake.calls_to("chat.postMessage", answered_ok=False, channel=f"C2{tag}")
             assert len([c for c in stale if c.token == first]) <= 1  # reloaded once, at most
-        finally:
-            a.close()
-            b.close()
