@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fakes.slack_api import sign_request
 from tests.services import DEPLOYMENT_KEYS
@@ -127,6 +128,18 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     """`sig` to the process group `proc` leads (started with `start_new_session`)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
+
+
+def slack_turns(serve: ServeProcess, outcome: str) -> float:
+    """`bmad_slack_turns_total{outcome=...}` on `serve`'s /metrics: Slack turns it finished
+    after the ack with that outcome (e.g. "duplicate": turned away by the event-id claim)."""
+    text = httpx.get(f"{serve.base_url}/metrics", timeout=5).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "bmad_slack_turns_total" and sample.labels.get("outcome") == outcome
+    )
 
 
 def slack_env(

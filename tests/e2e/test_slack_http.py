@@ -13,13 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.slack_support import ServeProcess, post_signed, slack_env
+from tests.e2e.slack_support import ServeProcess, post_signed, slack_env, slack_turns
 from tests.fakes import slack_payloads as P
-from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_api import FakeSlackAPI, SlackCall
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
-
-QUIET_SECONDS = 2.0  # how long "nothing was posted" is watched for
 
 
 @dataclass
@@ -53,6 +52,32 @@ def ids() -> tuple[str, str, str]:
     return f"T{tag}", f"U{tag}", f"C{tag}"
 
 
+def answered_marker(stack: Stack, team: str, user: str, channel: str, *, dm: bool = False) -> str:
+    """Send a question after the requests under test and wait for its reply; returns the
+    thread it was answered in. Proof that those requests are done, instead of watching a
+    quiet period: whatever they handed to the after-ack pool was taken before the marker,
+    and the channel's replies go out in order (one FIFO lane per channel)."""
+    thread = P.new_ts()
+    if dm:
+        event = P.message(user, channel, "what can you do?", channel_type="im", thread_ts=thread)
+    else:
+        event = P.app_mention(user, channel, "what can you do?", ts=thread)
+    assert stack.send(P.event_callback(team, event)).status_code == 200
+
+    def marker_replies() -> list[SlackCall]:
+        calls = stack.fake.calls_to("chat.postMessage", channel=channel)
+        return [c for c in calls if c.params.get("thread_ts") == thread]
+
+    wait_until(marker_replies, 30, "the marker's reply")
+    return thread
+
+
+def threads_answered(stack: Stack, channel: str) -> list[str | None]:
+    return [
+        c.params.get("thread_ts") for c in stack.fake.calls_to("chat.postMessage", channel=channel)
+    ]
+
+
 def test_url_verification_echoes_the_challenge(stack: Stack) -> None:
     response = stack.send(P.url_verification("c-123"))
     assert response.status_code == 200
@@ -65,8 +90,8 @@ def test_a_wrong_signature_gets_401_and_is_not_processed(stack: Stack) -> None:
     response = stack.send(body, secret="not-the-signing-secret")
     assert response.status_code == 401
     assert response.json()  # a JSON body, no traceback
-    time.sleep(QUIET_SECONDS)
-    assert stack.fake.calls_to("chat.postMessage", channel=channel) == []
+    marker = answered_marker(stack, team, user, channel)
+    assert threads_answered(stack, channel) == [marker]
 
 
 def test_an_old_timestamp_gets_401_and_is_not_processed(stack: Stack) -> None:
@@ -74,8 +99,8 @@ def test_an_old_timestamp_gets_401_and_is_not_processed(stack: Stack) -> None:
     body = P.event_callback(team, P.app_mention(user, channel, "help"))
     response = stack.send(body, timestamp=int(time.time()) - 6 * 60)
     assert response.status_code == 401
-    time.sleep(QUIET_SECONDS)
-    assert stack.fake.calls_to("chat.postMessage", channel=channel) == []
+    marker = answered_marker(stack, team, user, channel)
+    assert threads_answered(stack, channel) == [marker]
 
 
 def test_slash_help_answers_ephemerally_in_the_ack(stack: Stack) -> None:
@@ -100,12 +125,23 @@ def test_mention_is_answered_in_its_thread(stack: Stack) -> None:
 
 def test_slack_retries_produce_one_reply(stack: Stack) -> None:
     team, user, channel = ids()
+    duplicates_before = slack_turns(stack.serve, "duplicate")
     body = P.event_callback(team, P.app_mention(user, channel, "hello"))
     for retry in (None, 1, 2):
         assert stack.send(body, retry_num=retry).status_code == 200
     stack.fake.wait_for("chat.postMessage", 1, timeout=20, channel=channel)
-    time.sleep(QUIET_SECONDS)
-    assert len(stack.fake.calls_to("chat.postMessage", channel=channel)) == 1
+
+    # Done once each delivery was answered or turned away as a duplicate (no other test
+    # here sends a duplicate); only then is the count of replies final.
+    def replies() -> int:
+        return len(stack.fake.calls_to("chat.postMessage", channel=channel))
+
+    wait_until(
+        lambda: replies() + slack_turns(stack.serve, "duplicate") - duplicates_before >= 3,
+        30,
+        "all three deliveries to be answered or recognised as duplicates",
+    )
+    assert replies() == 1
 
 
 def test_dm_slot_question_and_answer_top_level_like_a_person(stack: Stack) -> None:
@@ -129,10 +165,7 @@ def test_dm_slot_question_and_answer_top_level_like_a_person(stack: Stack) -> No
         calls = stack.fake.calls_to("chat.postMessage", channel=dm)
         return [c for c in calls if c.params.get("thread_ts") == first["ts"]]
 
-    deadline = time.monotonic() + 20
-    while not in_thread() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert in_thread()
+    wait_until(in_thread, 20, "the reply in the DM thread")
 
 
 def test_a_thread_the_assistant_answered_in_continues_without_a_mention(stack: Stack) -> None:
@@ -151,9 +184,9 @@ def test_a_thread_the_assistant_answered_in_continues_without_a_mention(stack: S
     other = P.message(user, channel, "lunch?", channel_type="channel", thread_ts="1.000001")
     before = len(stack.fake.calls_to("chat.postMessage", channel=channel))
     assert stack.send(P.event_callback(team, other)).status_code == 200
-    time.sleep(QUIET_SECONDS)
-    after = stack.fake.calls_to("chat.postMessage", channel=channel)
-    assert all(c.params.get("thread_ts") == mention["ts"] for c in after[before:])
+    marker = answered_marker(stack, team, user, channel)
+    after = threads_answered(stack, channel)[before:]
+    assert set(after) <= {mention["ts"], marker}, after
 
 
 def test_edits_joins_and_bot_messages_are_ignored(stack: Stack) -> None:
@@ -165,8 +198,8 @@ def test_edits_joins_and_bot_messages_are_ignored(stack: Stack) -> None:
         P.message(user, dm, "from a bot", subtype="bot_message", bot_id="B999"),
     ):
         assert stack.send(P.event_callback(team, event)).status_code == 200
-    time.sleep(QUIET_SECONDS)
-    assert stack.fake.calls_to("chat.postMessage", channel=dm) == []
+    marker = answered_marker(stack, team, user, dm, dm=True)
+    assert threads_answered(stack, dm) == [marker]
 
 
 def test_rate_limited_reply_is_retried_after_retry_after(stack: Stack) -> None:
@@ -243,9 +276,7 @@ def test_approval_button_refused_for_a_member_then_approved_by_an_admin(stack: S
         calls = stack.fake.calls_to("chat.postMessage", channel=channel)
         return _with_button(calls, "bmad_approve")
 
-    deadline = time.monotonic() + 30
-    while not approval_requests() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(approval_requests, 30, "the approval request")
     (request,) = approval_requests()
     assert request.params["thread_ts"] == mention["ts"]  # in the run's thread
 

@@ -11,25 +11,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.slack_support import ServeProcess, post_signed, slack_env
+from tests.e2e.slack_support import ServeProcess, post_signed, slack_env, slack_turns
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def _duplicate_turns(serve: ServeProcess) -> float:
-    """Turns this replica recognised as already handled (the pipeline's event-id claim)."""
-    text = httpx.get(f"{serve.base_url}/metrics", timeout=5).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "bmad_slack_turns_total" and sample.labels["outcome"] == "duplicate"
-    )
 
 
 def test_same_event_on_two_replicas_gets_one_reply(
@@ -57,7 +45,7 @@ def test_same_event_on_two_replicas_gets_one_reply(
             return len(fake.calls_to("chat.postMessage", channel=channel))
 
         wait_until(
-            lambda: replies() + sum(_duplicate_turns(serve) for serve in replicas) >= 3,
+            lambda: replies() + sum(slack_turns(serve, "duplicate") for serve in replicas) >= 3,
             30,
             "all three deliveries to be answered or recognised as duplicates",
         )
