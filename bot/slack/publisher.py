@@ -20,7 +20,8 @@ from concurrent.futures import Future, InvalidStateError
 
 from kombu import Connection
 
-from bot.slack.handoff import SlackJob, trace_of
+from agents.queue import celery_app, ensure_configured
+from bot.slack.jobs import SlackJob, trace_of
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SLACK_JOBS_PUBLISHED
 from integrations.observability.tracing import attached
@@ -29,6 +30,7 @@ from integrations.settings import Settings
 log = get_logger(__name__)
 
 MAX_BATCH = 100
+RUN_JOBS_TASK = "bmad.slack.run_jobs"  # bot.slack.tasks.run_slack_jobs
 # The publisher's own broker connection fails fast (no kombu retry loop, short socket
 # timeouts): a request waiting for it answers 503 instead, and Slack's retry is the retry.
 # (Copied per connection: kombu consumes these keys from the dict it is given.)
@@ -79,9 +81,6 @@ class TurnPublisher:
         return items
 
     def _publish(self, items: list[tuple[SlackJob, Future[None]]]) -> None:
-        from agents.queue import ensure_configured
-        from bot.slack.tasks import run_slack_jobs
-
         payload = [job.model_dump(mode="json") for job, _ in items]
         try:
             if self._connection is None:
@@ -89,7 +88,8 @@ class TurnPublisher:
                 self._connection = app.connection_for_write(transport_options=dict(FAST_FAIL))
             # A batch of one (light traffic) is published inside its request's trace.
             with attached(trace_of(payload[0]) if len(payload) == 1 else None):
-                run_slack_jobs.apply_async(
+                celery_app.send_task(  # by name: the task's module (bot.slack.tasks) imports ours
+                    RUN_JOBS_TASK,
                     args=[payload],
                     queue=self.settings.turn_queue,
                     retry=False,

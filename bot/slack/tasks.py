@@ -14,7 +14,9 @@ from typing import Any
 
 from agents.queue import celery_app
 from bot.outage import OUTAGE_ERRORS
-from bot.slack.handoff import SlackJob, run_job, trace_of
+from bot.slack.jobs import SlackJob, run_job, trace_of
+from bot.slack.listeners import JOB_HANDLERS
+from bot.slack.publisher import RUN_JOBS_TASK
 from bot.slack.turn import SlackTurn, TurnUnavailable, run_turn
 from integrations.observability.tracing import attached
 from integrations.settings import get_settings
@@ -47,7 +49,7 @@ def run_slack_job(payload: dict[str, Any]) -> None:
     delay = 0.5
     while True:
         try:
-            run_job(settings, job)
+            run_job(settings, job, JOB_HANDLERS)
             return
         except TurnUnavailable as err:
             if not err.before_acting or time.monotonic() + delay > deadline:
@@ -59,7 +61,7 @@ def run_slack_job(payload: dict[str, Any]) -> None:
         delay = min(delay * 2, 5.0)
 
 
-@celery_app.task(name="bmad.slack.run_jobs", acks_late=True, ignore_result=True, **RETRY_OUTAGES)
+@celery_app.task(name=RUN_JOBS_TASK, acks_late=True, ignore_result=True, **RETRY_OUTAGES)
 def run_slack_jobs(payloads: list[dict[str, Any]]) -> None:
     """A batch from one web process: one job runs here, more fan out to one task each, so
     jobs of different conversations run in parallel on all workers."""

@@ -34,14 +34,6 @@ KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
             "agents.workflows.executor",
             "agents.workflows.sweeper",
         ],
-        [
-            "bot.slack.handoff",
-            "bot.slack.listeners.actions",
-            "bot.slack.listeners.commands",
-            "bot.slack.listeners.lifecycle",
-            "bot.slack.publisher",
-            "bot.slack.tasks",
-        ],
     ]
 )
 
