@@ -4,14 +4,18 @@ serialization, isolation of parallel conversations, memory failure, data deletio
 from __future__ import annotations
 
 import socket
-import time
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from redis import Redis
+from redis.lock import Lock
 from structlog.testing import capture_logs
 
 from agents.workflows.service import WorkflowService
+from conversations import pipeline as pipeline_module
 from conversations.locking import LOCK_TIMEOUT_SECONDS, conversation_lock
 from conversations.message import Message
 from conversations.pipeline import TurnPipeline, get_pipeline
@@ -21,6 +25,7 @@ from integrations.billing.plans import get_plan
 from integrations.redis_store import get_redis
 from integrations.settings import Settings
 from tests.integration.billing_support import use_up_runs
+from tests.polling import wait_until
 from tests.unit.conversations.chat_helper import Chat
 
 pytestmark = pytest.mark.integration
@@ -159,7 +164,7 @@ def test_a_dead_holders_lock_expires(service_settings: Settings, tenant_id: str)
     assert 0 < ttl_ms <= LOCK_TIMEOUT_SECONDS * 1000
     # Simulate the expiry instead of waiting a minute: the holder is gone.
     client.pexpire(lock.name, 1)
-    time.sleep(0.01)
+    wait_until(lambda: not client.exists(lock.name), 5, "the lock to expire")
     reply = TurnPipeline(service_settings).handle(
         Message(
             tenant_id=tenant_id,
@@ -187,18 +192,39 @@ def test_quota_refusal_is_answered_in_the_users_language(
 
 
 def test_a_turn_waits_while_another_process_holds_the_conversation(
-    service_settings: Settings, tenant_id: str
+    service_settings: Settings, tenant_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat = Chat(service_settings, tenant_id)
     other = Chat(service_settings, tenant_id)  # a different conversation of the same tenant
     held = conversation_lock(get_redis(service_settings.redis_url), tenant_id, chat.key)
     assert held.acquire(blocking=False)  # another replica is mid-turn in this conversation
+
+    # Where the turn is: in the lock's acquire (entered), or past it (acquired).
+    entered, acquired = threading.Event(), threading.Event()
+
+    def watched_lock(client: Redis, tenant: str, key: str) -> Lock:
+        lock = conversation_lock(client, tenant, key)
+        if key == chat.key:
+            acquire = lock.acquire
+
+            def watched(*args: Any, **kwargs: Any) -> bool:
+                entered.set()
+                try:
+                    return acquire(*args, **kwargs)
+                finally:
+                    acquired.set()
+
+            lock.acquire = watched  # type: ignore[method-assign]
+        return lock
+
+    monkeypatch.setattr(pipeline_module, "conversation_lock", watched_lock)
     with ThreadPoolExecutor(max_workers=1) as pool:
         waiting = pool.submit(chat.say, "hello")
-        # Other conversations are not held up meanwhile.
+        assert entered.wait(timeout=10), "the turn never asked for the conversation lock"
+        # A whole turn of another conversation, started later, is not held up ...
         assert other.say("hello").kind == "answer"
-        time.sleep(0.5)
-        assert not waiting.done()
+        # ... while this one still waits for the lock.
+        assert not acquired.is_set() and not waiting.done()
         assert chat.state().turn_count == 0
         held.release()
         assert waiting.result(timeout=30).kind == "answer"
