@@ -13,7 +13,7 @@ from typing import Any
 
 from celery import signals
 
-from agents.schedule import SCHEDULE
+from agents.schedule_table import SCHEDULE
 from integrations.observability.metrics import (
     CELERY_TASK_SECONDS,
     CELERY_TASKS,

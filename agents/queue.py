@@ -4,7 +4,7 @@ Production: Redis broker (`BMAD_QUEUE=celery`), tasks `acks_late` so a task whos
 dies is redelivered. Embedded default (`BMAD_QUEUE=eager`): no broker; tasks run in the
 calling process (see `agents.workflows.dispatch`: a background thread pool).
 
-Beat runs every job of `agents.schedule.SCHEDULE` (sweeper, approval timeouts, outbox
+Beat runs every job of `agents.schedule_table.SCHEDULE` (sweeper, approval timeouts, outbox
 drain, emails, metering, retention purge, digest); the embedded default runs the same table.
 """
 
@@ -17,7 +17,7 @@ from kombu import pools as kombu_pools
 
 import integrations.billing.tasks
 import integrations.webhooks_out.tasks
-from agents.schedule import beat_schedule
+from agents.schedule_table import beat_schedule
 from integrations.settings import Settings, get_settings
 
 celery_app = Celery("bmad")
@@ -58,7 +58,7 @@ def configure_celery(settings: Settings) -> Celery:
         broker_channel_error_retry=True,
         timezone="UTC",
         enable_utc=True,
-        beat_schedule=beat_schedule(),  # the one table (agents/schedule.py)
+        beat_schedule=beat_schedule(),  # the one table (agents/schedule_table.py)
     )
     celery_app.autodiscover_tasks(["agents"], related_name="tasks", force=True)
     global _configured_for

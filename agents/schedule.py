@@ -17,137 +17,72 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from celery.schedules import crontab
 
+from agents.schedule_table import BEAT_CLOCK, JOBS, POLL_CLOCK, SCHEDULE, Job, beat_schedule
+from agents.workflows.sweeper import expire_approvals, sweep
+from integrations.billing.admin_dm import deliver_admin_dms
+from integrations.billing.meter import report_usage
+from integrations.billing.thresholds import SLACK_DM_EVENT
+from integrations.db.outbox_lag import record_outbox_lag
+from integrations.email.delivery import deliver_pending_emails
+from integrations.email.digest import queue_weekly_digests
+from integrations.email.outbox import EMAIL_EVENT
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SCHEDULED_JOB_RUNS, SCHEDULED_JOB_SECONDS
+from integrations.privacy.retention import purge_expired
 from integrations.settings import Settings
+from integrations.webhooks_out.events import DELIVERED_TYPES
+from integrations.webhooks_out.worker import drain
+
+# The table lives in `agents.schedule_table` (data only, for the Celery app); these are
+# re-exported so callers keep one place to import the schedule from.
+__all__ = [
+    "BEAT_CLOCK",
+    "JOBS",
+    "POLL_CLOCK",
+    "RUNNERS",
+    "SCHEDULE",
+    "EmbeddedScheduler",
+    "Job",
+    "beat_schedule",
+    "poll_scheduler",
+    "run_job",
+]
 
 log = get_logger(__name__)
-
-Clock = Literal["beat", "poll", "own"]
 MAX_FAILURES = 5  # consecutive failed ticks (deleted or unmigrated database) end the thread
 
 
-def _sweep(settings: Settings) -> Any:
-    from agents.workflows.sweeper import sweep
-
-    return sweep(settings)
-
-
-def _expire_approvals(settings: Settings) -> Any:
-    from agents.workflows.sweeper import expire_approvals
-
-    return expire_approvals(settings)
-
-
-def _drain_webhooks(settings: Settings) -> Any:
-    from integrations.webhooks_out.worker import drain
-
-    return drain(settings)
-
-
 def _deliver_emails(settings: Settings) -> Any:
-    from integrations.billing.admin_dm import deliver_admin_dms
-    from integrations.email.delivery import deliver_pending_emails
-
     return deliver_pending_emails(settings), deliver_admin_dms(settings)
 
 
 def _outbox_lag(settings: Settings) -> Any:
-    from integrations.billing.thresholds import SLACK_DM_EVENT
-    from integrations.db.outbox_lag import record_outbox_lag
-    from integrations.email.outbox import EMAIL_EVENT
-    from integrations.webhooks_out.events import DELIVERED_TYPES
-
     return record_outbox_lag(settings, known=(EMAIL_EVENT, SLACK_DM_EVENT, *DELIVERED_TYPES))
 
 
-def _report_usage(settings: Settings) -> Any:
-    from integrations.billing.meter import report_usage
-
-    return report_usage(settings)
-
-
-def _retention_purge(settings: Settings) -> Any:
-    from integrations.privacy.retention import purge_expired
-
-    return purge_expired(settings)
-
-
-def _weekly_digest(settings: Settings) -> Any:
-    from integrations.email.digest import queue_weekly_digests
-
-    return queue_weekly_digests(settings)
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str  # beat entry name, also the metric label
-    task: str  # Celery task name (registered in agents/tasks.py or integrations/*/tasks.py)
-    run: Callable[[Settings], Any]
-    every: float | None = None  # seconds, or
-    cron: dict[str, Any] = field(default_factory=dict)  # crontab(**cron)
-    clock: Clock = "own"  # embedded cadence: see the module docstring
-
-    def celery_schedule(self) -> float | crontab:
-        return self.every if self.every is not None else crontab(**self.cron)
-
-    def embedded_every(self, settings: Settings) -> float:
-        """Seconds between embedded runs (interval jobs); 0 = off in embedded mode."""
-        if self.clock == "beat":
-            return settings.embedded_beat_seconds
-        if self.clock == "poll":
-            return settings.webhook_poll_seconds
-        return (self.every or 0.0) if settings.embedded_beat_seconds > 0 else 0.0
-
-    def embedded_on(self, settings: Settings) -> bool:
-        if self.every is None:
-            return settings.embedded_beat_seconds > 0
-        return self.embedded_every(settings) > 0
-
-
-SCHEDULE: tuple[Job, ...] = (
-    Job("workflow-sweeper", "bmad.sweep_workflows", _sweep, every=15.0, clock="beat"),
-    Job("approval-timeouts", "bmad.expire_approvals", _expire_approvals, every=60.0, clock="beat"),
-    Job("webhooks-outbox-drain", "bmad.webhooks_out.drain", _drain_webhooks, 5.0, clock="poll"),
-    Job(
-        "billing-deliver-emails", "bmad.billing.deliver_emails", _deliver_emails, 15.0, clock="poll"
-    ),
-    Job("outbox-lag", "bmad.record_outbox_lag", _outbox_lag, every=15.0, clock="beat"),
-    Job("billing-report-usage", "bmad.billing.report_usage", _report_usage, every=300.0),
-    Job(
-        "billing-retention-purge",
-        "bmad.billing.retention_purge",
-        _retention_purge,
-        cron={"hour": 3, "minute": 17},
-    ),
-    Job(
-        "billing-weekly-digest",
-        "bmad.billing.weekly_digest",
-        _weekly_digest,
-        cron={"day_of_week": "mon", "hour": 7, "minute": 0},
-    ),
-)
-JOBS = {job.name: job for job in SCHEDULE}
-BEAT_CLOCK = tuple(j.name for j in SCHEDULE if j.clock != "poll")
-POLL_CLOCK = tuple(j.name for j in SCHEDULE if j.clock == "poll")
-
-
-def beat_schedule() -> dict[str, dict[str, Any]]:
-    """Celery's `beat_schedule`, from the table."""
-    return {j.name: {"task": j.task, "schedule": j.celery_schedule()} for j in SCHEDULE}
+# What each job of the table runs (both runners and the Celery tasks' bodies, via `run_job`).
+RUNNERS: dict[str, Callable[[Settings], Any]] = {
+    "workflow-sweeper": sweep,
+    "approval-timeouts": expire_approvals,
+    "webhooks-outbox-drain": drain,
+    "billing-deliver-emails": _deliver_emails,
+    "outbox-lag": _outbox_lag,
+    "billing-report-usage": report_usage,
+    "billing-retention-purge": purge_expired,
+    "billing-weekly-digest": queue_weekly_digests,
+}
 
 
 def run_job(job: Job, settings: Settings) -> Any:
     """Run one job, timed and counted (both runners and the Celery tasks' bodies)."""
     started = datetime.now(UTC)
     try:
-        result = job.run(settings)
+        result = RUNNERS[job.name](settings)
     except Exception:
         SCHEDULED_JOB_RUNS.labels(job.name, "error").inc()
         raise

@@ -19,6 +19,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from agents.queue import celery_app
 from agents.schedule import JOBS, run_job
+from agents.workflows.dispatch import RUN_STEP_TASK
+from agents.workflows.executor import execute_step
+from agents.workflows.lease import busy_for
 from integrations.settings import get_settings
 
 OUTAGES = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
@@ -34,12 +37,9 @@ RETRY_PERIODIC = {**RETRY_OUTAGES, "max_retries": 3}
 
 
 @celery_app.task(
-    bind=True, name="bmad.run_step", acks_late=True, reject_on_worker_lost=True, **RETRY_OUTAGES
+    bind=True, name=RUN_STEP_TASK, acks_late=True, reject_on_worker_lost=True, **RETRY_OUTAGES
 )
 def run_step(self: Task, tenant_id: str, step_id: int, attempt: int) -> str:
-    from agents.workflows.executor import execute_step
-    from agents.workflows.lease import busy_for
-
     settings = get_settings()
     outcome = execute_step(settings, tenant_id, step_id, attempt)
     if outcome == "skipped":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from agents.queue import ensure_configured
 from agents.workflows.engine import Dispatch
 from agents.workflows.states import LEASE_GRACE_SECONDS
 from integrations.observability.logging import get_logger
@@ -17,6 +18,7 @@ from integrations.settings import Settings
 
 log = get_logger(__name__)
 
+RUN_STEP_TASK = "bmad.run_step"  # agents.tasks.run_step
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -45,11 +47,10 @@ def dispatch(settings: Settings, plan: list[Dispatch]) -> None:
 
 
 def _send_celery(settings: Settings, item: Dispatch) -> None:
-    from agents.queue import ensure_configured
-    from agents.tasks import run_step
-
-    ensure_configured(settings)
-    run_step.apply_async(
+    # By name: the task's module (`agents.tasks`) runs steps with the executor, which
+    # dispatches through this module.
+    ensure_configured(settings).send_task(
+        RUN_STEP_TASK,
         args=[item.tenant_id, item.step_id, item.attempt],
         countdown=item.delay or None,
         queue=settings.celery_queue,

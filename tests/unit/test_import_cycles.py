@@ -26,14 +26,7 @@ PACKAGES = ("bot", "conversations", "agents", "integrations")
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     frozenset(component)
     for component in [
-        [
-            "agents.queue",
-            "agents.schedule",
-            "agents.tasks",
-            "agents.workflows.dispatch",
-            "agents.workflows.executor",
-            "agents.workflows.sweeper",
-        ],
+        ["agents.workflows.dispatch", "agents.workflows.executor"],
     ]
 )
 
