@@ -16,6 +16,7 @@ from celery import Celery
 from kombu import pools as kombu_pools
 
 import integrations.billing.tasks
+import integrations.privacy.tasks
 import integrations.webhooks_out.tasks
 from agents.schedule_table import beat_schedule
 from integrations.settings import Settings, get_settings
@@ -24,8 +25,12 @@ celery_app = Celery("bmad")
 _configured_for: tuple[str, str | None, str] | None = None
 _configure_lock = threading.Lock()
 
-# Their modules register the billing and outbox tasks the schedule names.
-_TASK_MODULES = (integrations.billing.tasks, integrations.webhooks_out.tasks)
+# Their modules register the billing, retention and outbox tasks the schedule names.
+_TASK_MODULES = (
+    integrations.billing.tasks,
+    integrations.privacy.tasks,
+    integrations.webhooks_out.tasks,
+)
 VISIBILITY_TIMEOUT_SECONDS = 300
 
 

@@ -25,11 +25,11 @@ from celery.schedules import crontab
 from agents.schedule_table import BEAT_CLOCK, JOBS, POLL_CLOCK, SCHEDULE, Job, beat_schedule
 from agents.workflows.sweeper import expire_approvals, sweep
 from integrations.billing.admin_dm import deliver_admin_dms
+from integrations.billing.digest import queue_weekly_digests
 from integrations.billing.meter import report_usage
 from integrations.billing.thresholds import SLACK_DM_EVENT
 from integrations.db.outbox_lag import record_outbox_lag
 from integrations.email.delivery import deliver_pending_emails
-from integrations.email.digest import queue_weekly_digests
 from integrations.email.outbox import EMAIL_EVENT
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SCHEDULED_JOB_RUNS, SCHEDULED_JOB_SECONDS

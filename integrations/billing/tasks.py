@@ -1,7 +1,7 @@
-"""Celery tasks and beat entries of billing, email and data protection.
+"""Celery tasks of billing and its emails (the retention purge is `integrations.privacy.tasks`).
 
 Registered by name (`bmad.billing.*`); when they run is in the one schedule table,
-`agents.schedule.SCHEDULE`. Each task is idempotent, so a duplicate run is harmless.
+`agents.schedule_table.SCHEDULE`. Each task is idempotent, so a duplicate run is harmless.
 """
 
 from __future__ import annotations
@@ -9,15 +9,13 @@ from __future__ import annotations
 from celery import shared_task
 
 from integrations.billing.admin_dm import deliver_admin_dms
+from integrations.billing.digest import queue_weekly_digests
 from integrations.billing.meter import report_usage
 from integrations.email.delivery import deliver_pending_emails
-from integrations.email.digest import queue_weekly_digests
-from integrations.privacy.retention import purge_expired
 from integrations.settings import get_settings
 
 DELIVER_EMAILS = "bmad.billing.deliver_emails"
 REPORT_USAGE = "bmad.billing.report_usage"
-RETENTION_PURGE = "bmad.billing.retention_purge"
 WEEKLY_DIGEST = "bmad.billing.weekly_digest"
 
 
@@ -35,11 +33,6 @@ def deliver_emails() -> dict[str, int]:
 @shared_task(name=REPORT_USAGE, ignore_result=True)
 def report_usage_to_stripe() -> dict[str, int]:
     return report_usage(get_settings()).model_dump()
-
-
-@shared_task(name=RETENTION_PURGE, ignore_result=True)
-def retention_purge() -> dict[str, int]:
-    return purge_expired(get_settings()).model_dump()
 
 
 @shared_task(name=WEEKLY_DIGEST, ignore_result=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from integrations.billing.digest import queue_weekly_digests
 from integrations.billing.quota import record_tokens, reserve_run
 from integrations.db.models import OutboxEvent, Role
 from integrations.db.session import tenant_session
 from integrations.db.tenants import ensure_user
-from integrations.email.digest import queue_weekly_digests
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.integration
