@@ -3,11 +3,17 @@
 Why threads in embedded mode (`BMAD_QUEUE=eager`): there is no broker, but a caller (a
 console turn, an HTTP request) must not wait for a workflow. The thread calls the same
 `execute_step` the Celery task calls, so both modes share one code path.
+
+Neither is imported here (the executor dispatches each finished step's successors through
+this module): Celery's task is sent by name, and the embedded runtime installs the step
+runner with `use_local_runner` (`agents.workflows.embedded_beat.start_embedded_beat`, which
+`WorkflowService` calls in embedded mode).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from agents.queue import ensure_configured
@@ -19,8 +25,18 @@ from integrations.settings import Settings
 log = get_logger(__name__)
 
 RUN_STEP_TASK = "bmad.run_step"  # agents.tasks.run_step
+# (settings, tenant id, step id, attempt): `agents.workflows.executor.execute_step`.
+StepRunner = Callable[[Settings, str, int, int], object]
+
+_local_runner: StepRunner | None = None
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+def use_local_runner(runner: StepRunner) -> None:
+    """Embedded mode: what runs a step attempt on this process's thread pool."""
+    global _local_runner
+    _local_runner = runner
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -67,9 +83,11 @@ def _submit(settings: Settings, item: Dispatch) -> None:
 
 
 def _run_in_thread(settings: Settings, item: Dispatch) -> None:
-    from agents.workflows.executor import execute_step
-
+    runner = _local_runner
+    if runner is None:  # no embedded runtime in this process: the sweeper's re-send finds one
+        log.error("no_local_step_runner", run_id=item.run_id, step_id=item.step_id)
+        return
     try:
-        execute_step(settings, item.tenant_id, item.step_id, item.attempt)
+        runner(settings, item.tenant_id, item.step_id, item.attempt)
     except Exception:  # the sweeper re-queues the step; the thread must not die silently
         log.exception("eager_step_crashed", run_id=item.run_id, step_id=item.step_id)
