@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from agents.crew.templates import PROMPTS_DIR
+WORDS_DIR = Path(__file__).resolve().parents[2] / "prompts" / "analysis"
 
 
 @lru_cache(maxsize=32)
 def load(name: str, lang: str) -> dict[str, Any]:
-    path = PROMPTS_DIR / "analysis" / f"{name}.{lang}.yaml"
+    path = WORDS_DIR / f"{name}.{lang}.yaml"
     if not path.exists():
-        path = PROMPTS_DIR / "analysis" / f"{name}.en.yaml"
+        path = WORDS_DIR / f"{name}.en.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
