@@ -65,9 +65,12 @@ def worker(
     celery_signals.connect()
     configure_sentry(settings, "worker")  # its transport restarts in each forked pool child
     _serve_worker_metrics(settings.worker_metrics_port if metrics_port is None else metrics_port)
-    from bot.slack.wiring import wire_worker
+    from bot.slack.wiring import slack_can_post, wire_worker
+    from bot.webhooks.results import register_webhook_notifier
 
     wire_worker(settings)  # Slack turn task + Slack notifier in this worker
+    if slack_can_post(settings):  # webhook-started runs report to their Slack channel
+        register_webhook_notifier(settings)
     # Load the intent model before the pool forks: every child has it from the start, and
     # Celery says "ready" only after this returned.
     if not warm_intent_model(settings):

@@ -1,6 +1,6 @@
 """What a `/bmad` subcommand handler gets and returns; the table is `bot.slack.commands`.
 
-Apart from the table so that other areas' handlers (`bot.billing.commands`) can be written
+Apart from the table so that other areas' handlers (`bot.slack.billing_commands`) can be written
 against it while the table imports them.
 """
 

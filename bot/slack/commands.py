@@ -11,7 +11,7 @@ inside it; `help` is the one instant answer (no I/O) and is given in the ack its
 from __future__ import annotations
 
 from agents.roster import list_agents
-from bot.billing.commands import BILLING_COMMANDS
+from bot.slack.billing_commands import BILLING_COMMANDS
 from bot.slack.command_types import CommandContext, CommandHandler
 from bot.slack.texts import table, text
 from bot.slack.workflow_calls import decide, describe_run, recent_runs, run_line

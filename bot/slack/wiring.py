@@ -64,14 +64,12 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
 
 
 def wire_worker(settings: Settings) -> None:
-    """Called by `bmad worker` before it starts: Slack turn task + notifier."""
+    """Called by `bmad worker` before it starts: Slack turn task + notifier (the worker
+    registers the webhook notifier, which posts through Slack's, itself)."""
     import bot.slack.tasks  # noqa: F401 - registers bmad.slack.run_turn on the Celery app
 
     if slack_can_post(settings):
-        from bot.webhooks.results import register_webhook_notifier
-
         register_slack_notifiers(settings)
-        register_webhook_notifier(settings)
 
 
 def slack_can_post(settings: Settings) -> bool:

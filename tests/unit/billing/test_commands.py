@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.billing.commands import billing_command, parse_user, role_command
+from bot.slack.billing_commands import billing_command, parse_user, role_command
 from bot.slack.commands import COMMANDS, CommandContext
 from integrations.db.models import AuditEntry, Role
 from integrations.db.session import tenant_session
@@ -110,7 +110,7 @@ def test_billing_links_for_admins_only(embedded_settings, team) -> None:  # type
 def test_export_by_dm_file_for_self_or_admin(embedded_settings, team) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from bot.billing.commands import export_command
+    from bot.slack.billing_commands import export_command
     from tests.fakes.slack_api import FakeSlackAPI
 
     with FakeSlackAPI() as slack:
