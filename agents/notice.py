@@ -17,6 +17,7 @@ class Notice(BaseModel):
     tenant_id: str
     conversation_key: str
     run_id: int
+    run_public_id: str | None = None  # what the HTTP API shows (None on notices from before)
     kind: NoticeKind
     text: str
     # Structured parts for rich channels (Slack Block Kit): agent, step, tokens, actions.

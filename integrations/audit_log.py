@@ -18,7 +18,7 @@ from integrations.db.models import AuditEntry
 
 
 class AuditRecord(BaseModel):
-    id: int
+    id: str  # the entry's public id (`aud_…`); also the paging cursor
     tenant_id: str
     when: datetime
     actor: str
@@ -30,7 +30,7 @@ class AuditRecord(BaseModel):
 
 def to_record(entry: AuditEntry) -> AuditRecord:
     return AuditRecord(
-        id=entry.id,
+        id=entry.public_id,
         tenant_id=entry.tenant_id,
         # SQLite returns naive datetimes; the API promises RFC 3339 with an offset (UTC).
         when=entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=UTC),
@@ -40,6 +40,13 @@ def to_record(entry: AuditEntry) -> AuditRecord:
         details=entry.details or {},
         source=entry.source,
     )
+
+
+def position_of(session: Session, public_id: str) -> int | None:
+    """Where the entry with this public id sits in the log (a cursor for `iter_audit`);
+    None when the session's tenant has no such entry."""
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.public_id == public_id)).first()
+    return entry.id if entry is not None else None
 
 
 def iter_audit(

@@ -138,7 +138,7 @@ def create_run(
         tenant_id,
         "run.started",
         {
-            "run_id": run.id,
+            "run_id": run.public_id,
             "workflow": run.workflow,
             "user_id": user_id,
             "conversation_key": conversation_key,
@@ -206,7 +206,7 @@ def _request_approval(
     step.deadline_at = now() + timedelta(seconds=spec.approval_timeout_seconds)
     step.notified_at = None
     details = {
-        "run_id": run.id,
+        "run_id": run.public_id,
         "workflow": run.workflow,
         "step": step.name,
         "role": spec.role,
@@ -242,7 +242,7 @@ def finish(
         elif step.status == "running":
             step.status = "cancelled"  # its late result is discarded by complete_step
     details: dict[str, Any] = {
-        "run_id": run.id,
+        "run_id": run.public_id,
         "workflow": run.workflow,
         "status": status,
         "conversation_key": run.conversation_key,
@@ -350,7 +350,7 @@ def complete_step(
         tenant_id,
         "run.step_succeeded",
         {
-            "run_id": run.id,
+            "run_id": run.public_id,
             "workflow": run.workflow,
             "conversation_key": run.conversation_key,
             "step": step.name,

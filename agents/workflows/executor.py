@@ -210,6 +210,7 @@ def _claim(
             lang=run.lang,
             inputs=dict(run.inputs),
             conversation_key=run.conversation_key,
+            run_public_id=run.public_id,
             spec=spec,
             upstream=upstream,
             outputs=outputs,

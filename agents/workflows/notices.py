@@ -33,6 +33,7 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
         "tenant_id": run.tenant_id,
         "conversation_key": run.conversation_key,
         "run_id": run.id,
+        "run_public_id": run.public_id,
         "lang": run.lang,
     }
     done = sorted(
@@ -210,6 +211,7 @@ def announce_decision(
             tenant_id=run.tenant_id,
             conversation_key=run.conversation_key,
             run_id=run.id,
+            run_public_id=run.public_id,
             lang=run.lang,
             kind="approval_decided",
             text=step.output or "",

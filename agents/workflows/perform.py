@@ -39,6 +39,7 @@ class StepContext:
     inputs: dict[str, str]
     spec: StepSpec
     conversation_key: str = ""
+    run_public_id: str = ""  # what outbound payloads (the deploy hook) carry
     upstream: list[Upstream] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # every succeeded step so far
 
@@ -108,13 +109,13 @@ def _deploy(settings: Settings, ctx: StepContext) -> AgentResult:
         return AgentResult(text=text, data={"dry_run": True, "action": action}, mode="offline")
     payload = {
         "action": action,
-        "run_id": ctx.run_id,
+        "run_id": ctx.run_public_id,
         "workflow": ctx.workflow,
         "service": values["service"],
         "environment": values["environment"],
         "plan": ctx.outputs.get("plan", ""),
         # Lets the receiver drop a repeated call for the same run (we retry on errors).
-        "idempotency_key": f"{ctx.tenant_id}:{ctx.run_id}:{ctx.step}",
+        "idempotency_key": f"{ctx.tenant_id}:{ctx.run_public_id}:{ctx.step}",
     }
     try:
         target = pin(settings, url)  # at every call: the hook's DNS may point inward by now

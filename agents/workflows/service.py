@@ -169,6 +169,25 @@ class WorkflowService:
                 raise RunNotFound(run_id=run_id)
             return run_view(run, steps_of(session, run_id))
 
+    def resolve(self, tenant_id: str, public_id: str) -> int:
+        """The internal id of the tenant's run with this public id (`run_…`, what URLs and
+        payloads carry); RunNotFound for any other string, internal numbers included."""
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            run = session.scalars(select(WorkflowRun).where(WorkflowRun.public_id == public_id))
+            found = run.first()
+            if found is None:
+                raise RunNotFound(run_id=public_id)
+            return found.id
+
+    def public_ids(self, tenant_id: str, run_ids: list[int]) -> dict[int, str]:
+        """Internal id -> public id of these runs, in the order given (unknown ones left out)."""
+        if not run_ids:
+            return {}
+        with tenant_session(self.settings.database_url, tenant_id) as session:
+            runs = session.scalars(select(WorkflowRun).where(WorkflowRun.id.in_(run_ids)))
+            by_id = {r.id: r.public_id for r in runs}
+        return {i: by_id[i] for i in run_ids if i in by_id}
+
     def list_runs(
         self,
         tenant_id: str,
@@ -259,7 +278,7 @@ class WorkflowService:
                 step.finished_at = at
                 step.output = decision_text(run.lang, approved=approved, user=user_id, at=at)
                 details = {
-                    "run_id": run_id,
+                    "run_id": run.public_id,
                     "workflow": run.workflow,
                     "step": step.name,
                     "approved": approved,

@@ -205,7 +205,7 @@ def _expire_one(settings: Settings, tenant_id: str, run_id: int, step_id: int, a
         if step.status != "waiting_approval" or deadline is None or deadline >= at:
             return ""
         details = {
-            "run_id": run_id,
+            "run_id": run.public_id,
             "step": step.name,
             "role": step.approval_role,
             "conversation_key": run.conversation_key,

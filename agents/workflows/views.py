@@ -23,7 +23,8 @@ class StepView(BaseModel):
 
 
 class RunView(BaseModel):
-    id: int
+    id: int  # internal: chat, Slack and the CLI say "run 12" within a tenant
+    public_id: str  # the id in URLs and payloads (`run_…`)
     workflow: str
     status: str
     created_at: datetime
@@ -55,6 +56,7 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
     }
     return RunView(
         id=run.id,
+        public_id=run.public_id,
         workflow=run.workflow,
         status=run.status,
         created_at=aware(run.created_at),  # type: ignore[arg-type]

@@ -19,8 +19,9 @@ from bot.api.keys import ApiPrincipal
 from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut
 from bot.errors import error_body
 from conversations.privacy import forget_conversations
-from integrations.audit_log import AuditRecord, iter_audit
+from integrations.audit_log import AuditRecord, iter_audit, position_of
 from integrations.billing.usage import UsageSummary, usage_summary
+from integrations.db.public_ids import public_id_pattern
 from integrations.db.session import tenant_session
 from integrations.db.tenants import role_of
 from integrations.privacy.export import export_user_data
@@ -46,7 +47,7 @@ class ForgetOut(ForgetReport):
 
 class AuditPage(BaseModel):
     entries: list[AuditRecord]
-    next_after_id: int | None
+    next_after_id: str | None  # pass as `after_id` for the next page
 
 
 def _denied(
@@ -67,11 +68,17 @@ def get_usage(principal: PrincipalDep, settings: SettingsDep) -> UsageOut:
     return UsageOut(tenant=principal.tenant_id, **summary.model_dump())
 
 
-@router.get("/audit", response_model=AuditPage, responses=ADMIN_ERRORS)
+AUDIT_ERRORS = {
+    **ADMIN_ERRORS,
+    404: {"model": ErrorOut, "description": "after_id names no entry of this tenant"},
+}
+
+
+@router.get("/audit", response_model=AuditPage, responses=AUDIT_ERRORS)
 def get_audit(
     principal: PrincipalDep,
     settings: SettingsDep,
-    after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # audit ids are int4
+    after_id: Annotated[str | None, Query(max_length=64, pattern=public_id_pattern("aud"))] = None,
     action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage | JSONResponse:
@@ -79,7 +86,10 @@ def get_audit(
     if denied is not None:
         return denied
     with tenant_session(settings.database_url, principal.tenant_id) as session:
-        entries = list(iter_audit(session, after_id=after_id, action_prefix=action, limit=limit))
+        after = position_of(session, after_id) if after_id else 0
+        if after is None:
+            return error_body(404, "unknown_entry", "after_id names no audit entry of this tenant")
+        entries = list(iter_audit(session, after_id=after, action_prefix=action, limit=limit))
     next_after = entries[-1].id if len(entries) == limit else None
     return AuditPage(entries=entries, next_after_id=next_after)
 

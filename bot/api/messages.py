@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
+from agents.workflows.service import WorkflowService
 from bot.api.deps import ActingPrincipalDep, SettingsDep
 from bot.api.idempotent import once
 from bot.api.keys import ApiPrincipal
@@ -89,7 +90,9 @@ def _answer(
         lang=reply.lang,
         intent=reply.intent,
         confidence=reply.confidence,
-        run_ids=reply.run_ids,
+        run_ids=list(
+            WorkflowService(settings).public_ids(principal.tenant_id, reply.run_ids).values()
+        ),
         conversation_key=reply.conversation_key or key,
     )
     return JSONResponse(out.model_dump(mode="json"))

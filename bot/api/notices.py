@@ -24,7 +24,7 @@ STREAM_ID = r"^(0|[0-9]{1,20}-[0-9]{1,20})$"
 
 class NoticeOut(BaseModel):
     id: str
-    run_id: int
+    run_id: str | None  # the run's public id (`run_…`)
     kind: str
     text: str
     title: str | None = None
@@ -54,7 +54,7 @@ def list_notices(
     notices = [
         NoticeOut(
             id=entry_id,
-            run_id=n.run_id,
+            run_id=n.run_public_id,
             kind=n.kind,
             text=slack_unescape(n.text),  # rendered for Slack; the API gives it as typed
             title=n.title,

@@ -36,6 +36,7 @@ from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut, RunIn, RunList, RunOut
 from bot.errors import error_body
 from conversations.message import conversation_key
 from conversations.replies import render
+from integrations.db.public_ids import public_id_pattern
 from integrations.rate_limit import TurnRateLimiter
 from integrations.redis_store import get_redis
 from integrations.settings import Settings
@@ -48,7 +49,10 @@ RUN_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "no such run for this tenant"},
     409: {"model": ErrorOut, "description": "the run is not in a state that allows this"},
 }
-RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RunId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=ID_PATTERN, description="the run's `id`")
+]
+Cursor = Annotated[str | None, Query(max_length=64, pattern=public_id_pattern("run"))]
 Status = Literal["pending", "running", "waiting_approval", "succeeded", "failed", "cancelled"]
 
 
@@ -67,7 +71,7 @@ def _call(work: Callable[[], RunView]) -> RunOut | JSONResponse:
 
 def run_out(view: RunView) -> RunOut:
     return RunOut(
-        id=view.id,
+        id=view.public_id,
         workflow=view.workflow,
         status=view.status,
         created_at=view.created_at,
@@ -93,22 +97,23 @@ def list_runs(
     ] = None,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=20, pattern=r"^[1-9][0-9]{0,9}$")] = None,
-) -> RunList:
+    cursor: Cursor = None,
+) -> RunList | JSONResponse:
     """Runs of the key's tenant, newest first; optionally of one API conversation.
 
     Pass the answer's `next_cursor` as `cursor` for the next page (stable while new runs
     start: the cursor is a position, not an offset)."""
     key = conversation_key(principal.tenant_id, "api", conversation_id) if conversation_id else None
-    views = WorkflowService(settings).list_runs(
-        principal.tenant_id,
-        conversation_key=key,
-        status=status,
-        limit=limit + 1,
-        before=int(cursor) if cursor else None,
+    service = WorkflowService(settings)
+    try:
+        before = service.resolve(principal.tenant_id, cursor) if cursor else None
+    except RunNotFound:
+        return error_body(422, "invalid_cursor", "the cursor names no run of this tenant")
+    views = service.list_runs(
+        principal.tenant_id, conversation_key=key, status=status, limit=limit + 1, before=before
     )
     page = views[:limit]
-    next_cursor = str(page[-1].id) if len(views) > limit else None
+    next_cursor = page[-1].public_id if len(views) > limit else None
     return RunList(runs=[run_out(v) for v in page], next_cursor=next_cursor)
 
 
@@ -201,25 +206,40 @@ def _start(settings: Settings, principal: ApiPrincipal, body: RunIn) -> JSONResp
 @router.get("/runs/{run_id}", response_model=RunOut, responses=RUN_ERRORS)
 def get_run(run_id: RunId, principal: PrincipalDep, settings: SettingsDep) -> Any:
     """One run with its steps and their outputs."""
-    return _call(lambda: WorkflowService(settings).get(principal.tenant_id, run_id))
+    service = WorkflowService(settings)
+    return _call(
+        lambda: service.get(principal.tenant_id, service.resolve(principal.tenant_id, run_id))
+    )
 
 
 @router.post("/runs/{run_id}/approve", response_model=RunOut, responses=RUN_ERRORS)
 def approve_run(run_id: RunId, principal: ActingPrincipalDep, settings: SettingsDep) -> Any:
     """Approve the run's waiting approval step as the key's user (role-checked)."""
     service = WorkflowService(settings)
-    return _call(lambda: service.approve(principal.tenant_id, run_id, principal.user_id))
+    return _call(
+        lambda: service.approve(
+            principal.tenant_id, service.resolve(principal.tenant_id, run_id), principal.user_id
+        )
+    )
 
 
 @router.post("/runs/{run_id}/reject", response_model=RunOut, responses=RUN_ERRORS)
 def reject_run(run_id: RunId, principal: ActingPrincipalDep, settings: SettingsDep) -> Any:
     """Reject the run's waiting approval step as the key's user (role-checked)."""
     service = WorkflowService(settings)
-    return _call(lambda: service.reject(principal.tenant_id, run_id, principal.user_id))
+    return _call(
+        lambda: service.reject(
+            principal.tenant_id, service.resolve(principal.tenant_id, run_id), principal.user_id
+        )
+    )
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses=RUN_ERRORS)
 def cancel_run(run_id: RunId, principal: ActingPrincipalDep, settings: SettingsDep) -> Any:
     """Cancel a run: its starter may, others need the admin role."""
     service = WorkflowService(settings)
-    return _call(lambda: service.cancel(principal.tenant_id, run_id, principal.user_id))
+    return _call(
+        lambda: service.cancel(
+            principal.tenant_id, service.resolve(principal.tenant_id, run_id), principal.user_id
+        )
+    )

@@ -28,7 +28,7 @@ class MessageOut(BaseModel):
     lang: str
     intent: str | None = None
     confidence: float | None = None
-    run_ids: list[int] = Field(default_factory=list)
+    run_ids: list[str] = Field(default_factory=list)  # public run ids (`run_…`)
     conversation_key: str
 
 
@@ -41,7 +41,7 @@ class StepOut(BaseModel):
 
 
 class RunOut(BaseModel):
-    id: int
+    id: str  # `run_…`: URLs and payloads never carry the internal number
     workflow: str
     status: str
     created_at: datetime | None = None

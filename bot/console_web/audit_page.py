@@ -15,8 +15,9 @@ from fastapi.responses import Response, StreamingResponse
 from bot.console_web.access import page
 from bot.console_web.pages import show
 from bot.console_web.session import Visitor, settings_of
-from integrations.audit_log import CSV_COLUMNS, csv_row, iter_audit, json_line
+from integrations.audit_log import CSV_COLUMNS, csv_row, iter_audit, json_line, position_of
 from integrations.db.models import Role
+from integrations.db.public_ids import public_id_pattern
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
 
@@ -32,11 +33,13 @@ def audit(
     request: Request,
     who: Annotated[Visitor, page(AUDIT_ROLE)],
     action: Action = "",
-    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    after: Annotated[str, Query(max_length=64, pattern=public_id_pattern("aud"))] = "",
 ) -> Response:
     with tenant_session(settings_of(request).database_url, who.user.tenant_id) as session:
+        # An entry that is gone (or another tenant's) starts again at the beginning.
+        start = (position_of(session, after) if after else 0) or 0
         records = list(
-            iter_audit(session, after_id=after, action_prefix=action or None, limit=PAGE_SIZE + 1)
+            iter_audit(session, after_id=start, action_prefix=action or None, limit=PAGE_SIZE + 1)
         )
     shown = records[:PAGE_SIZE]
     more = shown[-1].id if len(records) > PAGE_SIZE else None

@@ -104,8 +104,15 @@ def _turn(request: Request, who: Visitor, text: str) -> Response:
         reply = get_pipeline(settings_of(request)).handle(turn)
     # Replies are Slack mrkdwn (values escaped for Slack); the page escapes HTML itself.
     reply = reply.model_copy(update={"text": slack_unescape(reply.text)})
+    run_links = WorkflowService(settings_of(request)).public_ids(me.tenant_id, reply.run_ids)
     return show(
-        request, who, "chat.html.j2", said=turn.text, reply=reply, notices=_notices(request, who)
+        request,
+        who,
+        "chat.html.j2",
+        said=turn.text,
+        reply=reply,
+        run_links=run_links,
+        notices=_notices(request, who),
     )
 
 

@@ -25,13 +25,15 @@ from bot.console_web.session import Visitor, settings_of
 from bot.console_web.step_graph import run_graph
 from bot.errors import error_body
 from integrations.db.models import Role
+from integrations.db.public_ids import public_id_pattern
 from integrations.db.session import tenant_session
 from integrations.db.tenants import self_approval_allowed
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATUSES = ("pending", "running", "waiting_approval", "succeeded", "failed", "cancelled")
 PAGE_SIZE = 25
-RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# Any well-formed word is looked up (an unknown one is a 404, like another tenant's run).
+RunId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
 Reader = Annotated[Visitor, page()]
 
 
@@ -43,7 +45,7 @@ def runs(
     workflow: Annotated[str, Query(max_length=64, pattern=r"^([a-z][a-z0-9_]*)?$")] = "",
     who_asked: Annotated[str, Query(alias="who", max_length=64)] = "",
     since: Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
-    cursor: Annotated[str, Query(max_length=10, pattern=r"^([1-9][0-9]{0,9})?$")] = "",
+    cursor: Annotated[str, Query(max_length=64, pattern=rf"({public_id_pattern('run')})|^$")] = "",
 ) -> Response:
     chosen = status if status in STATUSES else ""
     requester = who_asked.strip()
@@ -52,20 +54,27 @@ def runs(
     except ValueError:
         return error_body(422, "invalid_date", "since: a date as YYYY-MM-DD")
     settings = settings_of(request)
-    views = WorkflowService(settings).list_runs(
+    service = WorkflowService(settings)
+    try:
+        before = service.resolve(who.user.tenant_id, cursor) if cursor else None
+    except RunNotFound as err:
+        raise Refused(who, "not_found", 404) from err
+    views = service.list_runs(
         who.user.tenant_id,
         status=chosen or None,
         workflow=workflow or None,
         user_id=requester or None,
         since=start,
         limit=PAGE_SIZE + 1,
-        before=int(cursor) if cursor else None,
+        before=before,
     )
     shown = views[:PAGE_SIZE]
     filters = {"status": chosen, "workflow": workflow, "who": requester, "since": since}
     next_query = ""
     if len(views) > PAGE_SIZE:  # the next page keeps the filters
-        next_query = urlencode({**{k: v for k, v in filters.items() if v}, "cursor": shown[-1].id})
+        next_query = urlencode(
+            {**{k: v for k, v in filters.items() if v}, "cursor": shown[-1].public_id}
+        )
     return show(
         request,
         who,
@@ -80,8 +89,9 @@ def runs(
 
 @router.get("/runs/{run_id}")
 def run_detail(request: Request, who: Reader, run_id: RunId) -> Response:
+    service = WorkflowService(settings_of(request))
     try:
-        run = WorkflowService(settings_of(request)).get(who.user.tenant_id, run_id)
+        run = service.get(who.user.tenant_id, service.resolve(who.user.tenant_id, run_id))
     except RunNotFound as err:
         raise Refused(who, "not_found", 404) from err
     self_approval = _self_approval(request, who.user.tenant_id)
@@ -114,9 +124,13 @@ def run_action(
         raise Refused(who, "not_found", 404)
     me = who.user
     service = WorkflowService(settings_of(request))
+    try:
+        number = service.resolve(me.tenant_id, run_id)
+    except RunNotFound as err:
+        raise Refused(who, "not_found", 404) from err
     if action == "approve" and confirm != "yes":
         try:  # a production approval is confirmed on purpose (the form's checkbox)
-            run = service.get(me.tenant_id, run_id)
+            run = service.get(me.tenant_id, number)
         except RunNotFound as err:
             raise Refused(who, "not_found", 404) from err
         may = who.user_role.at_least(Role(run.approval_role or "admin"))
@@ -124,7 +138,7 @@ def run_action(
             raise Refused(who, "confirm_needed", 400)
     decide = {"approve": service.approve, "reject": service.reject, "cancel": service.cancel}
     try:
-        decide[action](me.tenant_id, run_id, me.user_id)
+        decide[action](me.tenant_id, number, me.user_id)
     except RunNotFound as err:
         raise Refused(who, "not_found", 404) from err
     except NotAllowed as err:

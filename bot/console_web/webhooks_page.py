@@ -21,6 +21,7 @@ from bot.console_web.session import Visitor, settings_of
 from bot.console_web.texts import texts
 from bot.webhooks.config import list_sources
 from integrations.db.models import Role
+from integrations.db.public_ids import public_id_pattern
 from integrations.db.session import tenant_session
 from integrations.webhooks_out.endpoints import (
     EndpointError,
@@ -36,7 +37,7 @@ from integrations.webhooks_out.probe import EndpointNotFound, send_test_event
 router = APIRouter(prefix="/console", include_in_schema=False)
 WEBHOOKS_ROLE = Role.admin
 LOG_LINES = 50
-EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+EndpointId = Annotated[str, Path(max_length=64, pattern=public_id_pattern("whe"))]
 Admin = Annotated[Visitor, page(WEBHOOKS_ROLE)]
 AdminForm = Annotated[Visitor, form(WEBHOOKS_ROLE)]
 

@@ -13,9 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from agents.workflows.errors import WorkflowError
+from agents.workflows.service import WorkflowService
 from bot.errors import error_body
 from bot.webhooks import alert_groups
 from bot.webhooks.alertmanager_payload import AlertmanagerPayload
+from bot.webhooks.config import SourceConfig
 from bot.webhooks.http import (
     WebhookRejected,
     counted,
@@ -25,6 +27,7 @@ from bot.webhooks.http import (
     settings_of,
     source_config,
 )
+from integrations.settings import Settings
 
 router = APIRouter(tags=["webhooks"])
 SOURCE = "alertmanager"
@@ -32,7 +35,7 @@ SOURCE = "alertmanager"
 
 class AlertmanagerOut(BaseModel):
     status: str  # started | refused | updated | resolved | ignored
-    run_id: int | None = None
+    run_id: str | None = None  # the run's public id (`run_…`)
 
 
 @router.post(
@@ -56,7 +59,15 @@ async def alertmanager_webhook(tenant: str, request: Request) -> Any:
         raise WebhookRejected(401, "bad_token", {"WWW-Authenticate": "Bearer"})
     payload = parse_model(AlertmanagerPayload, await request.body())
     try:
-        outcome = await run_in_threadpool(alert_groups.handle, settings, config, payload)
+        return await run_in_threadpool(_handle, settings, config, payload)
     except WorkflowError as err:  # e.g. the plan's run quota; Alertmanager retries later
         return error_body(409, err.code, err.message)
-    return AlertmanagerOut(status=outcome.status, run_id=outcome.run_id)
+
+
+def _handle(
+    settings: Settings, config: SourceConfig, payload: AlertmanagerPayload
+) -> AlertmanagerOut:
+    outcome = alert_groups.handle(settings, config, payload)
+    run_ids = [outcome.run_id] if outcome.run_id is not None else []
+    public = WorkflowService(settings).public_ids(config.tenant_id, run_ids)
+    return AlertmanagerOut(status=outcome.status, run_id=public.get(outcome.run_id or 0))

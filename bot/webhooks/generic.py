@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.workflows.service import WorkflowService
 from bot.outage import refusal_for
 from bot.webhooks.config import SourceConfig
 from bot.webhooks.http import (
@@ -61,7 +62,7 @@ class GenericOut(BaseModel):
     text: str
     lang: str
     intent: str | None = None
-    run_ids: list[int] = Field(default_factory=list)
+    run_ids: list[str] = Field(default_factory=list)  # public run ids (`run_…`)
     conversation_key: str
     posted_to: str | None = None
 
@@ -131,7 +132,9 @@ def _turn(
         text=reply.text,
         lang=reply.lang,
         intent=reply.intent,
-        run_ids=reply.run_ids,
+        run_ids=list(
+            WorkflowService(settings).public_ids(config.tenant_id, reply.run_ids).values()
+        ),
         conversation_key=key,
         posted_to=posted_to,
     )

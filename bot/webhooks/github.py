@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from agents.workflows.errors import WorkflowError
+from agents.workflows.views import RunView
 from bot.errors import error_body
 from bot.webhooks.config import SourceConfig
 from bot.webhooks.github_events import GithubWork, decide
@@ -51,7 +52,7 @@ BODY_SOURCE = "github-body"  # the same signed body under a new delivery id is a
 
 class GithubOut(BaseModel):
     status: str  # pong | started | duplicate | ignored
-    run_id: int | None = None
+    run_id: str | None = None  # the run's public id (`run_…`)
 
 
 _DOCS = receiver_docs(
@@ -112,14 +113,14 @@ def _start_once(
     if not _claim(settings, config.tenant_id, delivery, digest):
         return GithubOut(status="duplicate")
     try:
-        run_id = _start(settings, config, delivery, work, workflow, inputs)
+        run = _start(settings, config, delivery, work, workflow, inputs)
     except Exception:
         _release(settings, config.tenant_id, delivery, digest)
         raise
     with tenant_session(settings.database_url, config.tenant_id) as session:
         row = session.scalars(_claimed(delivery)).one()
-        row.outcome = f"run:{run_id}"
-    return GithubOut(status="started", run_id=run_id)
+        row.outcome = f"run:{run.id}"
+    return GithubOut(status="started", run_id=run.public_id)
 
 
 def _start(
@@ -129,7 +130,7 @@ def _start(
     work: GithubWork,
     workflow: str,
     inputs: dict[str, Any],
-) -> int:
+) -> RunView:
     key = conversation_key(config.tenant_id, "webhook", f"github-{delivery}")
     if config.channel:
         text = render(f"webhooks/github_{work.event}", "en", **work.facts)
@@ -148,7 +149,7 @@ def _start(
             user_id="github",
         )
         log.info("github_run_started", run_id=run.id, github_event=work.event)
-    return int(run.id)
+    return run
 
 
 def _claimed(delivery: str):  # type: ignore[no-untyped-def]

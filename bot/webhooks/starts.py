@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.workflows.service import WorkflowService
+from agents.workflows.views import RunView
 from conversations.nlu.catalog import load_catalog
 from integrations.settings import Settings
 
@@ -41,7 +42,7 @@ def start_run(
     conversation_key: str,
     user_id: str,
     lang: str = "en",
-) -> Any:
+) -> RunView:
     return WorkflowService(settings).start(
         tenant_id=tenant_id,
         workflow=workflow,

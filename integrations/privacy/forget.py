@@ -117,7 +117,7 @@ def forget_user_data(
     )
 
 
-def _scrub_runs(session: Session, user_id: str, alias: str) -> tuple[int, set[int]]:
+def _scrub_runs(session: Session, user_id: str, alias: str) -> tuple[int, set[int | str]]:
     runs = list(session.scalars(select(WorkflowRun).where(WorkflowRun.user_id == user_id)))
     for run in runs:
         run.user_id = alias
@@ -130,10 +130,11 @@ def _scrub_runs(session: Session, user_id: str, alias: str) -> tuple[int, set[in
             step.error = None
         for event in session.scalars(select(WorkflowEvent).where(WorkflowEvent.run_id == run.id)):
             event.details = {}
-    return len(runs), {run.id for run in runs}
+    # Payloads name runs by public id; events written before public ids, by number.
+    return len(runs), {run.public_id for run in runs} | {run.id for run in runs}
 
 
-def _scrub_outbox(session: Session, user_id: str, alias: str, run_ids: set[int]) -> None:
+def _scrub_outbox(session: Session, user_id: str, alias: str, run_ids: set[int | str]) -> None:
     """Outbound event payloads still waiting or kept for replay: the id pseudonymised, the
     error text of the user's runs (it may quote their input) dropped."""
     candidates = select(OutboxEvent).where(

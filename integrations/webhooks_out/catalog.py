@@ -11,11 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from integrations.db.public_ids import public_id_pattern
+
 
 class _RunData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    run_id: int = Field(description="the run's id (GET /api/v1/runs/{run_id})")
+    run_id: str = Field(
+        pattern=public_id_pattern("run"),
+        description="the run's public id, `run_…` (GET /api/v1/runs/{run_id})",
+    )
     workflow: str = Field(description="the workflow template's name")
     conversation_key: str = Field(description="the conversation the run reports to")
 

@@ -31,7 +31,7 @@ from integrations.security.ssrf import UnsafeUrl, pin
 from integrations.settings import Settings
 from integrations.webhooks_out.backoff import next_attempt
 from integrations.webhooks_out.crypto import SecretUnreadableError, decrypt_secret
-from integrations.webhooks_out.events import TEST_EVENT, envelope, message_id
+from integrations.webhooks_out.events import TEST_EVENT, envelope
 from integrations.webhooks_out.standard import signed_headers
 
 log = get_logger(__name__)
@@ -163,7 +163,7 @@ def _request(
 ) -> Request:
     created = event.created_at or now
     body = json.dumps(
-        envelope(event.id, event.event_type, event.tenant_id, created, event.payload or {}),
+        envelope(event.public_id, event.event_type, event.tenant_id, created, event.payload or {}),
         separators=(",", ":"),
         default=str,
     ).encode()
@@ -173,7 +173,7 @@ def _request(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        **signed_headers(secret, message_id(event.id), datetime.now(UTC), body),
+        **signed_headers(secret, event.public_id, datetime.now(UTC), body),
     }
     return Request(delivery.id, delivery.tenant_id, endpoint.id, endpoint.url, headers, body)
 

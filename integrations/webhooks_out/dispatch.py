@@ -57,7 +57,7 @@ def _targets(session, event: OutboxEvent) -> list[WebhookEndpoint]:  # type: ign
     query = select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == event.tenant_id)
     if event.event_type == TEST_EVENT:
         endpoint_id = (event.payload or {}).get("endpoint_id")
-        return list(session.scalars(query.where(WebhookEndpoint.id == endpoint_id)))
+        return list(session.scalars(query.where(WebhookEndpoint.public_id == endpoint_id)))
     # Disabled endpoints get their deliveries too: held until the endpoint is enabled again.
     endpoints = session.scalars(query)
     return [e for e in endpoints if event.event_type in (e.events or [])]

@@ -79,10 +79,11 @@ def list_endpoints(session: Session) -> list[WebhookEndpoint]:
     return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
 
 
-def get_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint | None:
-    return session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-    ).one_or_none()
+def get_endpoint(session: Session, ref: int | str) -> WebhookEndpoint | None:
+    """By public id (`whe_…`, what the console and payloads show) or, for the operator's
+    CLI, by number."""
+    column = WebhookEndpoint.public_id if isinstance(ref, str) else WebhookEndpoint.id
+    return session.scalars(select(WebhookEndpoint).where(column == ref)).one_or_none()
 
 
 def set_enabled(

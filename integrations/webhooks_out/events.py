@@ -17,16 +17,13 @@ TEST_EVENT = "webhook.test"
 DELIVERED_TYPES = (*WEBHOOK_EVENTS, TEST_EVENT)
 
 
-def message_id(event_id: int) -> str:
-    """The `webhook-id`: stable across retries and replays, so receivers can dedupe."""
-    return f"evt_{event_id}"
-
-
 def envelope(
-    event_id: int, event_type: str, tenant_id: str, created_at: datetime, data: dict[str, Any]
+    event_id: str, event_type: str, tenant_id: str, created_at: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
+    """`event_id` is the event's public id, also the `webhook-id` header: stable across
+    retries and replays, so receivers can dedupe."""
     return {
-        "id": message_id(event_id),
+        "id": event_id,
         "type": event_type,
         "timestamp": created_at.isoformat(),
         "tenant": tenant_id,

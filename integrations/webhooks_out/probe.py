@@ -30,24 +30,24 @@ class EndpointNotFound(LookupError):
 def send_test_event(
     settings: Settings,
     tenant_id: str,
-    endpoint_id: int,
+    endpoint_ref: int | str,
     now: datetime | None = None,
     client: httpx.Client | None = None,
 ) -> WebhookAttempt | None:
     """Returns the logged attempt (status code, error, duration), None if none was made."""
     now = now or datetime.now(UTC)
     with tenant_session(settings.database_url, tenant_id) as session:
-        if get_endpoint(session, endpoint_id) is None:
-            raise EndpointNotFound(endpoint_id)
-        event = enqueue_event(
-            session, tenant_id, TEST_EVENT, {"endpoint_id": endpoint_id, "test": True}
-        )
+        endpoint = get_endpoint(session, endpoint_ref)
+        if endpoint is None:
+            raise EndpointNotFound(endpoint_ref)
+        payload = {"endpoint_id": endpoint.public_id, "test": True}
+        event = enqueue_event(session, tenant_id, TEST_EVENT, payload)
         event.status = "dispatched"
         session.flush()
         delivery = WebhookDelivery(
             tenant_id=tenant_id,
             event_id=event.id,
-            endpoint_id=endpoint_id,
+            endpoint_id=endpoint.id,
             event_type=TEST_EVENT,
             status="pending",
             attempts=0,

@@ -226,7 +226,7 @@ def _drive_traffic(
             assert time.monotonic() < deadline, service.get(tenant, run.id)
             time.sleep(0.2)
         approved = http.post(
-            f"{base_url}/api/v1/runs/{run.id}/approve",
+            f"{base_url}/api/v1/runs/{run.public_id}/approve",
             headers={"Authorization": f"Bearer {key}"},
         )
         assert approved.status_code == 200, approved.text

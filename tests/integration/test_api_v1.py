@@ -44,7 +44,7 @@ def _start(settings: Settings, tenant: str, workflow: str = "release", user: str
         user_id=user,
     )
     service.wait_settled(tenant, [run.id], timeout=60)
-    return run.id
+    return run.public_id  # what the API addresses runs by
 
 
 def test_message_turn_with_and_without_key(
@@ -70,7 +70,8 @@ def test_message_that_starts_a_run_returns_its_id(
     r = client.post("/api/v1/messages", json=body, headers=key_a)
     assert r.status_code == 200 and r.json()["kind"] == "started", r.text
     (run_id,) = r.json()["run_ids"]
-    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    service = WorkflowService(service_settings)
+    service.wait_settled(a, [service.resolve(a, run_id)], timeout=60)
     run = client.get(f"/api/v1/runs/{run_id}", headers=key_a).json()
     assert run["status"] == "succeeded"
     assert run["steps"][0]["agent"] == "product_owner" and run["steps"][0]["output"]
@@ -102,7 +103,8 @@ def test_isolation_on_every_run_route(
     assert client.get("/api/v1/runs", headers=admin_b).json() == {"runs": [], "next_cursor": None}
     assert client.get("/api/v1/usage", headers=admin_b).json()["tenant"] == b
     # and the run is untouched
-    assert WorkflowService(service_settings).get(a, run_id).status == "waiting_approval"
+    service = WorkflowService(service_settings)
+    assert service.get(a, service.resolve(a, run_id)).status == "waiting_approval"
 
 
 def test_approval_is_role_checked(
@@ -119,7 +121,8 @@ def test_approval_is_role_checked(
         set_role(session, a, "UADMIN", Role.admin)
     r = client.post(f"/api/v1/runs/{run_id}/approve", headers=admin)
     assert r.status_code == 200, r.text
-    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    service = WorkflowService(service_settings)
+    service.wait_settled(a, [service.resolve(a, run_id)], timeout=60)
     assert client.get(f"/api/v1/runs/{run_id}", headers=admin).json()["status"] == "succeeded"
     again = client.post(f"/api/v1/runs/{run_id}/approve", headers=admin)
     assert again.status_code == 409
@@ -170,7 +173,8 @@ def test_notices_of_an_api_conversation(
     key_a = _key(service_settings, a)
     body = {"conversation_id": "n-1", "user": "U1", "text": "write a user story for gift cards"}
     (run_id,) = client.post("/api/v1/messages", json=body, headers=key_a).json()["run_ids"]
-    WorkflowService(service_settings).wait_settled(a, [run_id], timeout=60)
+    service = WorkflowService(service_settings)
+    service.wait_settled(a, [service.resolve(a, run_id)], timeout=60)
     url = "/api/v1/conversations/n-1/notices"
     first = client.get(url, headers=key_a).json()
     assert first["notices"], first
@@ -188,7 +192,8 @@ def test_a_key_cannot_borrow_a_slack_users_role(
     client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
 ) -> None:
     a, _ = two_tenants
-    run_id = _start(service_settings, a)
+    service = WorkflowService(service_settings)
+    run_id = service.resolve(a, _start(service_settings, a))  # chat says "run 12"
     with tenant_session(service_settings.database_url, a) as session:
         set_role(session, a, "UBOSS", Role.owner)
     unbound = _key(service_settings, a, user="")

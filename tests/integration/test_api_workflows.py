@@ -72,7 +72,8 @@ def test_a_template_posted_to_one_replica_runs_on_another(
     started = replica_b.post("/api/v1/runs", json=body, headers=admin)
     assert started.status_code == 201, started.text
     run_id = started.json()["id"]
-    WorkflowService(service_settings).wait_settled(tenant, [run_id], timeout=60)
+    service = WorkflowService(service_settings)
+    service.wait_settled(tenant, [service.resolve(tenant, run_id)], timeout=60)
     run = replica_a.get(f"/api/v1/runs/{run_id}", headers=admin).json()
     assert run["status"] == "succeeded" and run["workflow"] == "story_then_plan"
     assert "coupon codes" in run["steps"][0]["output"]
@@ -188,7 +189,8 @@ def test_runs_list_pages_with_a_cursor(service_settings: Settings, tenant: str) 
         r = client.post("/api/v1/runs", json=body, headers=member)
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    WorkflowService(service_settings).wait_settled(tenant, ids, timeout=60)
+    service = WorkflowService(service_settings)
+    service.wait_settled(tenant, [service.resolve(tenant, i) for i in ids], timeout=60)
     seen, cursor, pages = [], None, 0
     while True:
         params = {"limit": 2, "conversation_id": "paged", **({"cursor": cursor} if cursor else {})}
@@ -198,7 +200,7 @@ def test_runs_list_pages_with_a_cursor(service_settings: Settings, tenant: str) 
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == sorted(ids, reverse=True) and pages == 3
+    assert seen == ids[::-1] and pages == 3  # newest first
     assert client.get("/api/v1/runs", params={"cursor": "x"}, headers=member).status_code == 422
 
 

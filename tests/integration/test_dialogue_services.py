@@ -42,7 +42,7 @@ def _production_run(settings: Settings, tenant: str, user: str) -> int:
         user_id=user,
     )
     service.wait_settled(tenant, [run.id], timeout=60)
-    return run.id
+    return run.public_id
 
 
 def test_four_eyes_via_api_and_slack_button(service_settings: Settings, tenant_id: str) -> None:
@@ -59,10 +59,12 @@ def test_four_eyes_via_api_and_slack_button(service_settings: Settings, tenant_i
     assert refused.status_code == 403, refused.text
     assert refused.json()["error"]["code"] == "self_approval"
     assert "U_OTHER" in refused.text
-    click = decide(service_settings, tenant_id, run_id, "U_REQ", "approve", "nl")
+    service = WorkflowService(service_settings)
+    number = service.resolve(tenant_id, run_id)  # Slack buttons carry the tenant's number
+    click = decide(service_settings, tenant_id, number, "U_REQ", "approve", "nl")
     assert not click.ok and "vier ogen" in click.message
-    assert WorkflowService(service_settings).get(tenant_id, run_id).waiting_approval
-    ok = decide(service_settings, tenant_id, run_id, "U_OTHER", "approve", "en")
+    assert service.get(tenant_id, number).waiting_approval
+    ok = decide(service_settings, tenant_id, number, "U_OTHER", "approve", "en")
     assert ok.ok
 
 
@@ -85,8 +87,10 @@ def test_yes_yes_over_the_rest_api_does_not_approve(
     assert say("deploy orders-api to production")["kind"] == "confirm"
     started = say("yes")
     assert started["kind"] == "started"
-    (run_id,) = started["run_ids"]  # type: ignore[misc]
-    WorkflowService(service_settings).wait_settled(tenant_id, [run_id], timeout=60)
+    (public_id,) = started["run_ids"]  # type: ignore[misc]
+    service = WorkflowService(service_settings)
+    run_id = service.resolve(tenant_id, public_id)
+    service.wait_settled(tenant_id, [run_id], timeout=60)
     second = say("yes")
     assert second["kind"] == "answer" and second["intent"] is None
     assert "no open question" in str(second["text"])

@@ -41,8 +41,10 @@ def test_api_message_with_nul_starts_a_clean_run(
     r = client.post("/api/v1/messages", json=body, headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 200, r.text
     assert r.json()["kind"] == "started", r.json()
-    (run_id,) = r.json()["run_ids"]
-    WorkflowService(service_settings).wait_settled(tenant_id, [run_id], timeout=60)
+    (public_id,) = r.json()["run_ids"]
+    service = WorkflowService(service_settings)
+    run_id = service.resolve(tenant_id, public_id)
+    service.wait_settled(tenant_id, [run_id], timeout=60)
     with tenant_session(service_settings.database_url, tenant_id) as session:
         run = session.get(WorkflowRun, run_id)
         assert run is not None and run.status == "succeeded"
@@ -63,9 +65,10 @@ def test_generic_webhook_with_nul_is_handled(service_settings: Settings, tenant_
     }
     r = client.post(f"/webhooks/generic/{tenant_id}", content=payload, headers=headers)
     assert r.status_code == 200, r.text
-    run_ids = r.json()["run_ids"]
+    service = WorkflowService(service_settings)
+    run_ids = [service.resolve(tenant_id, public_id) for public_id in r.json()["run_ids"]]
     assert run_ids
-    WorkflowService(service_settings).wait_settled(tenant_id, run_ids, timeout=60)
+    service.wait_settled(tenant_id, run_ids, timeout=60)
     with tenant_session(service_settings.database_url, tenant_id) as session:
         run = session.get(WorkflowRun, run_ids[0])
         assert run is not None and run.status == "succeeded" and _no_controls(run.inputs)

@@ -210,7 +210,7 @@ def _run_events(
     bodies = _verified(secret, rx.requests)
     for body in bodies:
         validate_payload(body["type"], body["data"])  # matches the published catalogue
-    return sorted(bodies, key=lambda b: int(b["id"][4:]))
+    return sorted(bodies, key=lambda b: datetime.fromisoformat(b["timestamp"]))
 
 
 ALL = [
@@ -248,10 +248,10 @@ def test_cancel_approve_and_reject_emit_their_events(settings: Settings, tenant:
         service.approve(tenant, runs[2].id, "U-admin")
         service.wait_settled(tenant, [r.id for r in runs], timeout=60)
         bodies = _run_events(settings, tenant, service, rx, secret)
-    by_run: dict[int, list[str]] = {}
+    by_run: dict[str, list[str]] = {}
     for body in bodies:
         by_run.setdefault(body["data"]["run_id"], []).append(body["type"])
-    cancelled, rejected, approved = (by_run[r.id] for r in runs)
+    cancelled, rejected, approved = (by_run[r.public_id] for r in runs)
     head = ["run.started", "run.step_succeeded", "run.waiting_approval"]
     assert cancelled == [*head, "run.cancelled"]
     assert rejected == [*head, "run.rejected", "run.cancelled"]
@@ -290,7 +290,9 @@ def test_receiver_down_60s_during_8_runs_gets_every_event_without_manual_steps(
     bodies = _verified(secret, ok)
     got = {(b["data"]["run_id"], b["type"]) for b in bodies}
     expected = {
-        (r.id, t) for r in runs for t in ("run.started", "run.step_succeeded", "run.succeeded")
+        (r.public_id, t)
+        for r in runs
+        for t in ("run.started", "run.step_succeeded", "run.succeeded")
     }
     assert got == expected and len(bodies) == len(expected)  # each once after recovery
     assert _endpoint_row(settings, tenant, endpoint_id).enabled
@@ -331,9 +333,9 @@ def test_real_poller_delivers_everything_after_an_outage_with_a_fast_schedule(
             _wait(lambda: len(rx.requests) >= 32, 60)  # every event failed twice: still down
             failed = len(rx.requests)
             rx.statuses = [200]  # recovered; nobody touches anything from here
-            expected = {(r.id, t) for r in runs for t in ("run.started", "run.succeeded")}
+            expected = {(r.public_id, t) for r in runs for t in ("run.started", "run.succeeded")}
 
-            def got() -> set[tuple[int, str]]:
+            def got() -> set[tuple[str, str]]:
                 ok = rx.requests[failed:]
                 return {(b["data"]["run_id"], b["type"]) for b in _verified(secret, ok)}
 

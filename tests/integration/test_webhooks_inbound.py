@@ -59,8 +59,11 @@ def _runs(tenant: Tenant) -> list[WorkflowRun]:
         return list(session.scalars(select(WorkflowRun).order_by(WorkflowRun.id)))
 
 
-def _settle(tenant: Tenant, run_ids: list[int]) -> None:
-    WorkflowService(tenant.settings).wait_settled(tenant.id, run_ids, timeout=60)
+def _settle(tenant: Tenant, run_ids: list[str]) -> None:
+    """Wait for the runs the receivers answered with (public ids)."""
+    service = WorkflowService(tenant.settings)
+    numbers = [service.resolve(tenant.id, run_id) for run_id in run_ids]
+    service.wait_settled(tenant.id, numbers, timeout=60)
 
 
 # -- generic ---------------------------------------------------------------------------------
@@ -181,7 +184,8 @@ def test_github_events_start_runs_once(
     assert rel.json()["status"] == "started"
 
     runs = _runs(tenant)
-    assert [r.id for r in runs] == [pr.json()["run_id"], ci.json()["run_id"], rel.json()["run_id"]]
+    answered = [pr.json()["run_id"], ci.json()["run_id"], rel.json()["run_id"]]
+    assert [r.public_id for r in runs] == answered
     assert runs[0].workflow == "single_task"
     assert runs[0].inputs["task"] == "review_code"
     assert runs[0].inputs["target"] == "https://github.com/acme/shop/pull/42"
@@ -198,7 +202,7 @@ def test_github_events_start_runs_once(
             session.execute(select(ProcessedDelivery.delivery_id, ProcessedDelivery.outcome)).all()
         )
     assert outcomes["d-pr-1"] == f"run:{runs[0].id}"
-    _settle(tenant, [r.id for r in runs])
+    _settle(tenant, [r.public_id for r in runs])
 
 
 def test_github_event_actions_are_per_tenant(
@@ -220,7 +224,7 @@ def test_github_event_actions_are_per_tenant(
     assert rel.status_code == 202
     (run,) = _runs(tenant)
     assert run.inputs["task"] == "security_review"
-    _settle(tenant, [run.id])
+    _settle(tenant, [run.public_id])
 
 
 # -- Alertmanager ----------------------------------------------------------------------------
@@ -246,7 +250,7 @@ def test_alert_group_is_one_run_and_one_thread(
     resolved = _alert(client, tenant, payloads.alertmanager("resolved", n=2))
     assert resolved.json() == {"status": "resolved", "run_id": run_id}
 
-    assert [r.id for r in _runs(tenant)] == [run_id]
+    assert [r.public_id for r in _runs(tenant)] == [run_id]
     posts = slack.calls_to("chat.postMessage", channel=CHANNEL)
     roots = [p for p in posts if not p.params.get("thread_ts")]
     assert len(roots) == 1, [p.params for p in posts]
@@ -257,14 +261,15 @@ def test_alert_group_is_one_run_and_one_thread(
     assert all(p.params["thread_ts"] == root_ts for p in thread)
     assert any("Still firing" in p.params["text"] for p in thread)
     assert "Resolved" in thread[-1].params["text"]
-    run = WorkflowService(tenant.settings).get(tenant.id, run_id)
+    service = WorkflowService(tenant.settings)
+    run = service.get(tenant.id, service.resolve(tenant.id, run_id))
     assert run.status in ("succeeded", "cancelled")
     assert run.conversation_key == f"{tenant.id}:slack:{CHANNEL}:{root_ts}"
     with tenant_session(tenant.settings.database_url, tenant.id) as session:
         group = session.scalars(select(AlertGroupRun)).one()
     assert (group.status, group.run_id, group.thread_ts, group.notifications) == (
         "resolved",
-        run_id,
+        run.id,
         root_ts,
         3,
     )
@@ -324,4 +329,4 @@ def test_concurrent_github_redeliveries_start_one_run(client: TestClient, tenant
         )
     assert sorted(r["status"] for r in results) == ["duplicate"] * 3 + ["started"]
     (run,) = _runs(tenant)
-    _settle(tenant, [run.id])
+    _settle(tenant, [run.public_id])

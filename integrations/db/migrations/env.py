@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import create_engine, pool
 
 import integrations.db.models  # noqa: F401 - registers every table on Base.metadata
 from integrations.db.base import Base
-from integrations.db.session import make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,8 +18,10 @@ def run_migrations() -> None:
     if connectable is not None:
         _run(connectable, url)
         return
-    engine = make_engine(url)
-    engine.pool = pool.NullPool(engine.pool._creator)  # one-shot: no pooled connections left
+    # One-shot (NullPool: no pooled connection left behind), and without the app's SQLite
+    # pragmas: batch mode recreates a table, and with foreign keys on, dropping the old
+    # table would cascade into its children's rows.
+    engine = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     with engine.connect() as connection:
         _run(connection, url)
 

@@ -14,12 +14,16 @@ from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations.db.base import Base, TenantScoped, Timestamped
+from integrations.db.public_ids import PUBLIC_ID_LENGTH, public_id_factory
 
 
 class AuditEntry(TenantScoped, Timestamped, Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_LENGTH), unique=True, default=public_id_factory("aud")
+    )
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str] = mapped_column(String(256), default="")
@@ -31,6 +35,9 @@ class OutboxEvent(TenantScoped, Timestamped, Base):
     __tablename__ = "outbox_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_LENGTH), unique=True, default=public_id_factory("evt")
+    )
     event_type: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Delivery bookkeeping is owned by the outbox worker (integrations.webhooks_out).

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations.db.base import Base, TenantScoped, Timestamped
+from integrations.db.public_ids import PUBLIC_ID_LENGTH, public_id_factory
 
 
 class WebhookSource(TenantScoped, Timestamped, Base):
@@ -98,6 +99,9 @@ class WebhookEndpoint(TenantScoped, Timestamped, Base):
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_LENGTH), unique=True, default=public_id_factory("whe")
+    )
     url: Mapped[str] = mapped_column(String(2000))
     secret_encrypted: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON, default=list)

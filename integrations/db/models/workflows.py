@@ -24,12 +24,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations.db.base import Base, TenantScoped, Timestamped, utcnow
+from integrations.db.public_ids import PUBLIC_ID_LENGTH, public_id_factory
 
 
 class WorkflowRun(TenantScoped, Timestamped, Base):
     __tablename__ = "workflow_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_LENGTH), unique=True, default=public_id_factory("run")
+    )
     workflow: Mapped[str] = mapped_column(String(64), index=True)
     # pending -> running -> waiting_approval -> succeeded | failed | cancelled
     status: Mapped[str] = mapped_column(String(24), default="pending", index=True)

@@ -113,7 +113,7 @@ def test_hook_errors_are_retried_with_backoff_then_succeed(
     run = _start(service, tenant)
     assert run.status == "succeeded"
     assert len(hook.received) == 3
-    assert {r["idempotency_key"] for r in hook.received} == {f"{tenant}:{run.id}:deploy"}
+    assert {r["idempotency_key"] for r in hook.received} == {f"{tenant}:{run.public_id}:deploy"}
     assert hook.received[0]["service"] == "checkout" and "checkout" in hook.received[0]["plan"]
     assert "HTTP 200" in next(s.output for s in run.steps if s.name == "deploy")
     notices = [n for _, n in read_notices(embedded_settings, tenant, f"{tenant}:api:c1")]
@@ -160,7 +160,7 @@ def test_a_failed_deploy_calls_the_hooks_rollback_and_reports_it(
     assert run.status == "failed"
     assert [r["action"] for r in hook.received] == ["deploy"] * 3 + ["rollback"]
     rollback = hook.received[-1]
-    assert rollback["idempotency_key"] == f"{tenant}:{run.id}:deploy_failed"
+    assert rollback["idempotency_key"] == f"{tenant}:{run.public_id}:deploy_failed"
     assert rollback["service"] == "checkout" and rollback["environment"] == "staging"
     output = next(s.output for s in run.steps if s.name == "deploy_failed")
     assert "roll back" in output and "HTTP 202" in output

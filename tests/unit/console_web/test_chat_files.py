@@ -44,11 +44,10 @@ def test_an_attached_code_file_is_what_gets_reviewed(
         files={"file": ("lookup.py", CODE.encode(), "text/x-python")},
     )
     assert sent.status_code == 200, sent.text
-    run_ids = [
-        int(i) for i in re.findall(r'class="run-link" href="/console/runs/(\d+)"', sent.text)
-    ]
-    assert len(run_ids) == 1, sent.text
-    run = WorkflowService(embedded_settings).get(tenant, run_ids[0])
+    links = re.findall(r'class="run-link" href="/console/runs/(run_\w+)"', sent.text)
+    assert len(links) == 1, sent.text
+    service = WorkflowService(embedded_settings)
+    run = service.get(tenant, service.resolve(tenant, links[0]))
     assert "lookup.py:\n```\ndef lookup(uid):" in run.inputs["request_text"]
     assert '"SELECT * FROM users WHERE id = " + uid' in run.inputs["request_text"]
 

@@ -61,7 +61,7 @@ def test_a_run_page_shows_a_hostile_output_as_inert_markdown(settings: Settings)
         step.output = HOSTILE  # as if a model had written it
     client = TestClient(create_app(settings))
     sign_in(client, settings, TENANT, "ann")
-    page = client.get(f"/console/runs/{run.id}")
+    page = client.get(f"/console/runs/{run.public_id}")
     assert page.status_code == 200
     assert "<strong>SQL injection</strong>" in page.text and "<script>alert" not in page.text
     assert 'href="javascript' not in page.text

@@ -27,28 +27,28 @@ def settings(embedded_settings: Settings) -> Settings:
     return embedded_settings
 
 
-def _start(service: WorkflowService, user: str, workflow: str, n: int) -> list[int]:
+def _start(service: WorkflowService, user: str, workflow: str, n: int) -> list[str]:
     inputs = {
         "deploy": {"service": "checkout", "environment": "staging"},
         "single_task": {"agent": "developer", "task": "review_code", "target": "lookup"},
     }[workflow]
-    ids = [
+    runs = [
         service.start(
             tenant_id=TENANT,
             workflow=workflow,
             inputs=inputs,
             conversation_key=f"{TENANT}:web:{user}",
             user_id=user,
-        ).id
+        )
         for _ in range(n)
     ]
-    service.wait_settled(TENANT, ids, timeout=60)
-    return ids
+    service.wait_settled(TENANT, [r.id for r in runs], timeout=60)
+    return [r.public_id for r in runs]  # what the pages link to
 
 
-def _ids(html: str) -> list[int]:
+def _ids(html: str) -> list[str]:
     table = html.split('id="runs"')[1] if 'id="runs"' in html else ""
-    return [int(i) for i in re.findall(r'<a href="/console/runs/(\d+)">', table)]
+    return re.findall(r'<a href="/console/runs/(run_\w+)">', table)
 
 
 def test_filters_and_a_cursor_that_keeps_them(settings: Settings) -> None:

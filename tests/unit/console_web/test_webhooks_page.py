@@ -52,7 +52,7 @@ def test_register_test_and_switch_an_endpoint(settings: Settings) -> None:
         assert secret.group(1) not in client.get("/console/webhooks").text  # shown once
         with tenant_session(settings.database_url, TENANT) as session:
             (endpoint,) = list_endpoints(session)
-            endpoint_id = endpoint.id
+            endpoint_id = endpoint.public_id
         assert endpoint.events == ["run.failed", "run.succeeded"]
 
         tested = client.post(f"/console/webhooks/{endpoint_id}/test", data={"csrf": csrf})
@@ -117,7 +117,7 @@ def test_inbound_sources_are_shown_without_their_secrets(settings: Settings) -> 
 def test_members_and_other_tenants_endpoints_are_out_of_reach(settings: Settings) -> None:
     with tenant_session(settings.database_url, OTHER) as session:
         theirs, _ = add_endpoint(session, settings, OTHER, "http://127.0.0.1:9/x", ["run.failed"])
-        theirs_id = theirs.id
+        theirs_id = theirs.public_id
     member, member_csrf = _client(settings, "mia")
     assert member.get("/console/webhooks").status_code == 403
     forged = member.post(

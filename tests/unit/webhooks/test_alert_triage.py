@@ -24,8 +24,8 @@ def test_triage_names_the_alert_service_summary_start_and_next_checks(
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {AM_TOKEN}"},
     )
     assert response.status_code == 200, response.text
-    run_id = response.json()["run_id"]
     service = WorkflowService(tenant.settings)
+    run_id = service.resolve(tenant.id, response.json()["run_id"])
     service.wait_settled(tenant.id, [run_id], timeout=60)
     run = service.get(tenant.id, run_id)
     assert run.inputs["generator_url"].startswith("http://prometheus.example.org:9090/graph")

@@ -37,10 +37,17 @@ def test_every_event_type_is_in_the_catalogue_and_documented() -> None:
 
 
 def test_payloads_are_checked_against_the_schema() -> None:
-    good = {"run_id": 1, "workflow": "deploy", "conversation_key": "t:api:c", "user_id": "U1"}
+    good = {
+        "run_id": "run_" + "0" * 32,
+        "workflow": "deploy",
+        "conversation_key": "t:api:c",
+        "user_id": "U1",
+    }
     validate_payload("run.started", good)
     with pytest.raises(ValidationError):
         validate_payload("run.started", {**good, "run_id": "one"})
+    with pytest.raises(ValidationError):  # the internal number never leaves the service
+        validate_payload("run.started", {**good, "run_id": 1})
     with pytest.raises(ValidationError):
         validate_payload("run.started", {k: v for k, v in good.items() if k != "workflow"})
 
@@ -55,4 +62,4 @@ def test_event_types_endpoint(embedded_settings: Settings) -> None:
     assert r.status_code == 200
     served = {e["type"]: e for e in r.json()["event_types"]}
     assert set(served) == EXPECTED
-    assert served["run.cancelled"]["schema"]["properties"]["run_id"]["type"] == "integer"
+    assert served["run.cancelled"]["schema"]["properties"]["run_id"]["type"] == "string"

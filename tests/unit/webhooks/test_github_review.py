@@ -54,7 +54,7 @@ def _setup(settings: Settings, tenant_id: str, token: str, post: bool) -> TestCl
     return TestClient(create_app(settings))
 
 
-def _send(client: TestClient, tenant_id: str, event: str, payload: dict, delivery: str) -> int:
+def _send(client: TestClient, tenant_id: str, event: str, payload: dict, delivery: str) -> str:
     body = json.dumps(payload).encode()
     response = client.post(
         f"/webhooks/github/{tenant_id}",
@@ -67,11 +67,13 @@ def _send(client: TestClient, tenant_id: str, event: str, payload: dict, deliver
         },
     )
     assert response.status_code == 200, response.text
-    return int(response.json()["run_id"])
+    return str(response.json()["run_id"])  # the public id
 
 
-def _output(settings: Settings, tenant_id: str, run_id: int) -> str:
+def _output(settings: Settings, tenant_id: str, run: int | str) -> str:
+    """`run`: the public id a webhook answered with, or the number a chat reply carries."""
     service = WorkflowService(settings)
+    run_id = run if isinstance(run, int) else service.resolve(tenant_id, run)
     service.wait_settled(tenant_id, [run_id], timeout=60)
     run = service.get(tenant_id, run_id)
     assert run.status == "succeeded"
@@ -96,7 +98,8 @@ def test_pull_request_review_fetches_paginated_files_and_posts_one_comment(
     assert github.unauthorized == 0
     comments = github.comments[(REPO, 42)]
     assert len(comments) == 1 and "shop/coupons.py:7" in comments[0]
-    assert f"run #{run_id}" in comments[0] and TOKEN not in comments[0]
+    number = WorkflowService(settings).resolve(tenant_id, run_id)  # people say "run 12"
+    assert f"run #{number}" in comments[0] and TOKEN not in comments[0]
 
 
 def test_a_refused_token_is_reported_honestly_and_nothing_is_posted(
