@@ -304,7 +304,7 @@ class WorkflowService:
                     tenant_id,
                     actor=user_id,
                     action=action,
-                    target=f"run:{run_id}",
+                    target=f"run:{run.public_id}",
                     details=details,
                     source="workflow",
                 )
@@ -339,7 +339,7 @@ class WorkflowService:
                     tenant_id,
                     actor=user_id,
                     action="run.cancelled",
-                    target=f"run:{run_id}",
+                    target=f"run:{run.public_id}",
                     details={"workflow": run.workflow},
                     source="workflow",
                 )
@@ -353,12 +353,13 @@ class WorkflowService:
         self, tenant_id: str, run_id: int, user_id: str, action: str, required_role: str
     ) -> None:
         with tenant_session(self.settings.database_url, tenant_id) as session:
+            run = session.get(WorkflowRun, run_id)
             record_audit(
                 session,
                 tenant_id,
                 actor=user_id,
                 action=f"{action}.refused",
-                target=f"run:{run_id}",
+                target=f"run:{run.public_id if run else run_id}",
                 details={"required_role": required_role},
                 source="workflow",
             )

@@ -68,7 +68,7 @@ def add_endpoint(
         tenant_id,
         actor=actor,
         action="webhook.endpoint_added",
-        target=f"endpoint:{endpoint.id}",
+        target=f"endpoint:{endpoint.public_id}",
         details={"url": url, "events": endpoint.events},
         source=source,
     )
@@ -122,7 +122,7 @@ def set_enabled(
         endpoint.tenant_id,
         actor=actor,
         action="webhook.endpoint_enabled" if enabled else "webhook.endpoint_disabled",
-        target=f"endpoint:{endpoint.id}",
+        target=f"endpoint:{endpoint.public_id}",
         details={"rearmed": rearmed} if enabled else {},
         source=source,
     )

@@ -92,11 +92,14 @@ def test_audit_entries_have_opaque_ids_and_page_by_them(
     client: TestClient, service_settings: Settings, tenant: str
 ) -> None:
     key = _admin_key(service_settings, tenant)
-    for _ in range(3):
-        _start(client, key)
+    runs = [_start(client, key) for _ in range(3)]
+    cancelled = client.post(f"/api/v1/runs/{runs[0]['id']}/cancel", headers=key)
+    assert cancelled.status_code == 200, cancelled.text
     everything = client.get("/api/v1/audit", headers=key).json()["entries"]
     assert len(everything) >= 2
     assert all(AUDIT_ID.match(e["id"]) for e in everything)
+    targets = [e["target"] for e in everything if e["action"] == "run.cancelled"]
+    assert targets == [f"run:{runs[0]['id']}"]  # the audit log names runs as URLs do
     first = client.get("/api/v1/audit", params={"limit": 1}, headers=key).json()
     assert [e["id"] for e in first["entries"]] == [everything[0]["id"]]
     after = first["next_after_id"]
