@@ -101,21 +101,13 @@ class ServeProcess:
             proc.wait(timeout=10)
 
     def close(self) -> None:
-        """SIGTERM to the group, SIGKILL after 15 s; then SIGKILL whatever of the group is
-        left (a child the server did not take down with it). Safe to call twice."""
+        """Stop the whole group (`stop_group`). Safe to call twice."""
         proc = getattr(self, "proc", None)  # absent when Popen itself failed
-        if proc is not None:
-            try:
-                if proc.poll() is None:
-                    _signal_group(proc, signal.SIGTERM)
-                    try:
-                        proc.wait(timeout=15)
-                    except subprocess.TimeoutExpired:
-                        _signal_group(proc, signal.SIGKILL)
-                        proc.wait(timeout=5)
-            finally:
-                _signal_group(proc, signal.SIGKILL)  # leftovers of the group, if any
-        self._log.close()
+        try:
+            if proc is not None:
+                stop_group(proc)
+        finally:
+            self._log.close()
 
     def __enter__(self) -> ServeProcess:
         return self
@@ -128,6 +120,22 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     """`sig` to the process group `proc` leads (started with `start_new_session`)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
+
+
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Stop a process started with `start_new_session=True` and everything in its group:
+    SIGTERM to the group, SIGKILL after `timeout`; then SIGKILL whatever of the group is
+    left (a child the leader did not take down with it)."""
+    try:
+        if proc.poll() is None:
+            _signal_group(proc, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait(timeout=5)
+    finally:
+        _signal_group(proc, signal.SIGKILL)  # leftovers of the group, if any
 
 
 def slack_turns(serve: ServeProcess, outcome: str) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.slack_support import stop_group
 from tests.readiness import wait_ready
 
 pytestmark = pytest.mark.slow
@@ -32,6 +33,7 @@ def test_serve_embedded_defaults(tmp_path: Path) -> None:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole below
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -49,5 +51,4 @@ def test_serve_embedded_defaults(tmp_path: Path) -> None:
         assert ready.status_code == 200, ready.text
         assert (tmp_path / "bmad.db").exists()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_group(proc, timeout=10)

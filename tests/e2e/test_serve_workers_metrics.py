@@ -12,7 +12,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.slack_support import ROOT, clean_env, free_port
+from tests.e2e.slack_support import ROOT, clean_env, free_port, stop_group
 from tests.services import DEPLOYMENT_KEYS
 
 pytestmark = pytest.mark.slow
@@ -48,6 +48,7 @@ def test_metrics_of_all_serve_workers(redis_url: str, tmp_path: Path) -> None:
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # the uvicorn workers are stopped with it, as a group
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,6 +76,7 @@ def test_metrics_of_all_serve_workers(redis_url: str, tmp_path: Path) -> None:
         }
         assert len(pids) == 2, pids
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        try:
+            stop_group(proc, timeout=30)
+        finally:
+            log.close()

@@ -11,7 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.slack_support import ROOT, ServeProcess, clean_env, post_signed, slack_env
+from tests.e2e.slack_support import (
+    ROOT,
+    ServeProcess,
+    clean_env,
+    post_signed,
+    slack_env,
+    stop_group,
+)
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI
 
@@ -34,9 +41,11 @@ def test_mention_is_answered_by_a_celery_worker(
             env={**clean_env(), "PYTHONPATH": str(ROOT), **env},
             stdout=worker_log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # with its pool processes, stopped as a group below
         )
-        serve = ServeProcess(env, tmp_path)
+        serve: ServeProcess | None = None
         try:
+            serve = ServeProcess(env, tmp_path)  # a server that does not come up stops itself
             tag = uuid.uuid4().hex[:8].upper()
             team, user, channel = f"T{tag}", f"U{tag}", f"C{tag}"
             mention = P.app_mention(user, channel, "what can you do?")
@@ -47,10 +56,9 @@ def test_mention_is_answered_by_a_celery_worker(
             assert replies, (tmp_path / "worker.log").read_text()[-3000:]
             assert replies[0].params["thread_ts"] == mention["ts"]
         finally:
-            serve.close()
-            worker.terminate()
             try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-            worker_log.close()
+                if serve is not None:
+                    serve.close()
+                stop_group(worker, timeout=20)
+            finally:
+                worker_log.close()

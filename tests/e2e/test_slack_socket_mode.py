@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.e2e.slack_support import ROOT, clean_env, slack_env
+from tests.e2e.slack_support import ROOT, clean_env, slack_env, stop_group
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_socket import FakeSocketMode
@@ -35,6 +35,7 @@ def test_socket_mode_acks_and_answers(pg_url: str, redis_url: str, tmp_path: Pat
             env={**clean_env(), "PYTHONPATH": str(ROOT), **env},
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as a whole below
         )
         try:
             socket.wait_connected(timeout=40)
@@ -52,9 +53,7 @@ def test_socket_mode_acks_and_answers(pg_url: str, redis_url: str, tmp_path: Pat
             (reply,) = slack.wait_for("chat.postMessage", 1, timeout=30, channel=channel)
             assert reply.params["thread_ts"] == mention["ts"]
         finally:
-            proc.terminate()
             try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
+                stop_group(proc)
+            finally:
+                log.close()

@@ -57,9 +57,11 @@ def env(celery_settings: Settings, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
     w = Worker(env, tmp_path / "worker1.log")
-    w.wait_ready()
-    yield w
-    w.stop()
+    try:
+        w.wait_ready()
+        yield w
+    finally:
+        w.stop()  # also when it never got ready
 
 
 @pytest.fixture
