@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from integrations.backoff import exponential
+
 StepKind = Literal["agent", "approval", "notify", "deploy"]
 
 
@@ -22,11 +24,12 @@ class RetryPolicy(BaseModel):
     max_backoff_seconds: float = Field(300.0, ge=0)
 
     def delay_before(self, attempt: int) -> float:
-        """Seconds to wait before `attempt` (2 = first retry)."""
-        if attempt <= 1:
-            return 0.0
-        return min(
-            self.backoff_seconds * self.backoff_factor ** (attempt - 2), self.max_backoff_seconds
+        """Seconds to wait before `attempt` (2 = first retry; jittered, capped)."""
+        return exponential(
+            attempt - 1,
+            base=self.backoff_seconds,
+            factor=self.backoff_factor,
+            cap=self.max_backoff_seconds,
         )
 
 

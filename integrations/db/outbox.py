@@ -13,7 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from integrations.backoff import exponential
 from integrations.db.models.events import OutboxEvent
+
+MAX_RETRY_DELAY = 3600.0  # seconds: a long outage is retried hourly, not after days
 
 
 def claim_due_events(
@@ -43,11 +46,12 @@ def retry_or_fail(
     base_delay: int,
     permanent: bool = False,
 ) -> bool:
-    """After a failed attempt: schedule the next one (delay doubles per attempt from
-    `base_delay` seconds) and return True, or mark the event failed and return False when
-    the error is `permanent` or `max_attempts` are used up."""
+    """After a failed attempt: schedule the next one (the delay doubles per attempt from
+    `base_delay` seconds, at most an hour, jittered) and return True, or mark the event
+    failed and return False when the error is `permanent` or `max_attempts` are used up."""
     if permanent or event.attempts >= max_attempts:
         event.status = "failed"
         return False
-    event.next_attempt_at = now + timedelta(seconds=base_delay * 2 ** (event.attempts - 1))
+    delay = exponential(event.attempts, base=base_delay, cap=MAX_RETRY_DELAY)
+    event.next_attempt_at = now + timedelta(seconds=delay)
     return True

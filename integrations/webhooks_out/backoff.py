@@ -14,6 +14,8 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from integrations.backoff import scheduled
+
 DEFAULT_SCHEDULE = (5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0)
 
 
@@ -24,9 +26,7 @@ def delay_after(
     rng: random.Random | None = None,
 ) -> timedelta:
     """Wait after the `attempts`-th failed attempt (1-based), jitter included."""
-    base = schedule[min(max(attempts, 1), len(schedule)) - 1]
-    spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
-    return timedelta(seconds=max(base * (1.0 + spread), 0.0))
+    return timedelta(seconds=scheduled(attempts, schedule, jitter=jitter, rng=rng))
 
 
 def next_attempt(
