@@ -79,18 +79,7 @@ class Actor:
 
     # -- starting runs ----------------------------------------------------------------
     def start(self, state: ConversationState, user_id: str, intent: str, spec: Intent) -> Outcome:
-        handler = spec.handler
-        slots = dict(state.slots)
-        if handler.kind == "agent_task":
-            workflow = "single_task"
-            inputs: dict[str, str] = {
-                "agent": handler.agent or "",
-                "task": handler.task or "",
-                **slots,
-            }
-        else:
-            workflow = handler.workflow_for(slots) or ""
-            inputs = dict(slots)
+        workflow, inputs = spec.handler.run_for(dict(state.slots)) or ("", dict(state.slots))
         return self._start_run(
             state, user_id, intent, workflow, inputs, spec.description.get(state.lang)
         )

@@ -21,16 +21,11 @@ class UnknownAction(ValueError):
 
 def workflow_for(intent: str, slots: dict[str, str]) -> tuple[str, dict[str, Any]]:
     spec = load_catalog().get(intent)
-    if spec is None:
+    target = spec.handler.run_for(slots) if spec is not None else None
+    if target is None:
         raise UnknownAction(intent)
-    handler = spec.handler
-    if handler.kind == "agent_task":
-        return "single_task", {"agent": handler.agent, "task": handler.task, **slots}
-    if handler.kind == "workflow":
-        workflow = handler.workflow_for(slots)
-        if workflow:
-            return workflow, dict(slots)
-    raise UnknownAction(intent)
+    workflow, inputs = target
+    return workflow, dict(inputs)
 
 
 def start_run(

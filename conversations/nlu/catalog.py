@@ -71,6 +71,16 @@ class Handler(BaseModel):
                 return choices[slots[slot]]
         return self.workflow
 
+    def run_for(self, slots: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+        """(workflow, inputs) of the run this intent starts - one agent task runs as
+        `single_task` - or None when the intent starts no run. Chat and webhooks both use it."""
+        if self.kind == "agent_task":
+            return "single_task", {"agent": self.agent or "", "task": self.task or "", **slots}
+        if self.kind == "workflow":
+            workflow = self.workflow_for(slots)
+            return (workflow, dict(slots)) if workflow else None
+        return None
+
 
 class Confirmation(BaseModel):
     """Confirm only when `slot` has one of `values` (e.g. environment=production)."""
