@@ -29,9 +29,9 @@ from integrations.db.migrate import upgrade
 from integrations.db.models import Role
 from integrations.db.session import admin_session, tenant_session
 from integrations.db.tenants import create_tenant, role_of, set_role
+from integrations.mrkdwn import slack_unescape
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
-from integrations.slack.mrkdwn import slack_unescape
 
 log = get_logger(__name__)
 

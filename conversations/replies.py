@@ -10,9 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, TemplateNotFound
 
-from integrations.slack.mrkdwn import slack_finalize
+from integrations.templating import template_environment
 
 REPLIES_DIR = Path(__file__).resolve().parents[1] / "prompts" / "replies"
 LANGS = ("en", "nl")
@@ -21,14 +21,7 @@ DEFAULT_LANG = "en"
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(REPLIES_DIR)),
-        autoescape=False,
-        finalize=slack_finalize,  # replies are mrkdwn: values inert, template markup live
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return template_environment(REPLIES_DIR, escape="mrkdwn")  # replies are Slack mrkdwn
 
 
 def has_reply(name: str, lang: str) -> bool:

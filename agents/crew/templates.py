@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, TemplateNotFound
 
-from integrations.slack.mrkdwn import slack_finalize
+from integrations.mrkdwn import slack_finalize
+from integrations.templating import template_environment
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 LANGS = ("en", "nl")
@@ -53,14 +54,7 @@ def headings(text: str | None, limit: int = 8) -> list[str]:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(PROMPTS_DIR)),
-        undefined=StrictUndefined,
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    env = template_environment(PROMPTS_DIR, escape="none")
     env.filters["clauses"] = clauses
     env.filters["first_line"] = first_line
     env.filters["headings"] = headings

@@ -16,9 +16,9 @@ from bot.errors import error_body
 from bot.outage import refusal_for
 from conversations.message import Message, conversation_key
 from conversations.pipeline import get_pipeline
+from integrations.mrkdwn import slack_unescape
 from integrations.observability.logging import bound_context
 from integrations.settings import Settings
-from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(tags=["messages"])
 

@@ -16,7 +16,7 @@ from agents.notify import read_notices
 from bot.api.deps import PrincipalDep, SettingsDep
 from bot.api.schemas import ERRORS, ID_PATTERN
 from conversations.message import conversation_key
-from integrations.slack.mrkdwn import slack_unescape
+from integrations.mrkdwn import slack_unescape
 
 router = APIRouter(tags=["messages"])
 STREAM_ID = r"^(0|[0-9]{1,20}-[0-9]{1,20})$"

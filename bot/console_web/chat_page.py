@@ -22,9 +22,9 @@ from bot.console_web.texts import texts
 from conversations.attachments import Attachment, fenced, is_text_like, with_files
 from conversations.message import MAX_MESSAGE_CHARS, Message, conversation_key
 from conversations.pipeline import get_pipeline
+from integrations.mrkdwn import slack_unescape
 from integrations.observability.logging import bound_context
 from integrations.settings import Settings
-from integrations.slack.mrkdwn import slack_unescape
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 NOTICES_SHOWN = 10

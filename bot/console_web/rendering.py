@@ -11,12 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from bot.console_web.texts import texts
+from integrations.templating import template_environment
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -32,13 +33,7 @@ def markdown(text: str | None) -> Markup:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment(TEMPLATES_DIR, escape="html")
     env.filters["markdown"] = markdown
     return env
 

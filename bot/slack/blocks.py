@@ -70,7 +70,7 @@ def confirm_dialog(title: str, body: str, ok: str, cancel: str) -> dict[str, Any
 def slack_date(moment: datetime) -> Markup:
     """A Slack date token: each reader sees the time in their own time zone. Our own
     markup built from a datetime (no user text), so `Markup`: the texts' Jinja finalize
-    (`integrations.slack.mrkdwn`) keeps it live instead of escaping it to `&lt;!date^...`."""
+    (`integrations.mrkdwn`) keeps it live instead of escaping it to `&lt;!date^...`."""
     fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Markup(f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>")
 

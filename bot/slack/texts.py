@@ -11,19 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, StrictUndefined, Template
+from jinja2 import Template
 
-from integrations.slack.mrkdwn import slack_escape, slack_finalize
+from integrations.mrkdwn import slack_escape
+from integrations.templating import template_environment
 
 TEXTS_DIR = Path(__file__).resolve().parents[2] / "prompts" / "slack"
 DEFAULT_LANG = "en"
 
-_env = Environment(
-    autoescape=False,
-    undefined=StrictUndefined,
-    keep_trailing_newline=False,
-    finalize=slack_finalize,  # every {{ value }} escaped; the catalog's own markup stays live
-)
+# every {{ value }} escaped; the catalog's own markup stays live
+_env = template_environment(None, escape="mrkdwn", trim=False)
 
 
 @lru_cache(maxsize=4)

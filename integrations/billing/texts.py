@@ -10,9 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, TemplateNotFound
 
-from integrations.slack.mrkdwn import slack_finalize
+from integrations.templating import template_environment
 
 BILLING_PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "billing"
 LANGS = ("en", "nl")
@@ -20,14 +20,7 @@ LANGS = ("en", "nl")
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(BILLING_PROMPTS)),
-        autoescape=False,
-        finalize=slack_finalize,  # posted to Slack: values inert, template markup live
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return template_environment(BILLING_PROMPTS, escape="mrkdwn")  # posted to Slack
 
 
 def render_text(name: str, lang: str, **facts: Any) -> str:

@@ -10,8 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from pydantic import BaseModel
+
+from integrations.templating import template_environment
 
 EMAIL_PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "email"
 LANGS = ("en", "nl")
@@ -27,13 +29,7 @@ class RenderedEmail(BaseModel):
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(EMAIL_PROMPTS)),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return template_environment(EMAIL_PROMPTS, escape="html_files")
 
 
 def template_names(lang: str = "en") -> list[str]:
