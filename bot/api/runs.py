@@ -32,7 +32,7 @@ from agents.workflows.service import (
 from bot.api.deps import ActingPrincipalDep, PrincipalDep, SettingsDep
 from bot.api.idempotent import once
 from bot.api.keys import ApiPrincipal
-from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut, RunIn, RunList, RunOut, StepOut
+from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut, RunIn, RunList, RunOut
 from bot.errors import error_body
 from conversations.message import conversation_key
 from conversations.replies import render
@@ -70,22 +70,8 @@ def _call(work: Callable[[], RunView]) -> RunOut | JSONResponse:
 
 
 def run_out(view: RunView) -> RunOut:
-    return RunOut(
-        id=view.public_id,
-        workflow=view.workflow,
-        status=view.status,
-        created_at=view.created_at,
-        conversation_key=view.conversation_key,
-        user_id=view.user_id,
-        inputs=dict(view.inputs),
-        steps=[
-            StepOut(name=s.name, agent=s.agent, kind=s.kind, status=s.status, output=s.output)
-            for s in view.steps
-        ],
-        waiting_approval=view.waiting_approval,
-        approval_role=view.approval_role,
-        error=view.error,
-    )
+    """The API shape of a run: its fields as they are, the public id as `id`."""
+    return RunOut.model_validate({**view.model_dump(), "id": view.public_id})
 
 
 @router.get("/runs", response_model=RunList, responses=ERRORS)
