@@ -60,7 +60,7 @@ def email_approvers(settings: Settings, notice: Notice) -> int:
         if not get_redis(settings.redis_url).set(guard, "1", nx=True, ex=GUARD_TTL):
             return 0
     required = Role(notice.approval_role or "admin")
-    escalated = notice.extra.get("escalated") == "1"
+    escalated = notice.escalated
     context = {
         "title": notice.title or notice.extra.get("workflow", f"run {notice.run_id}"),
         "run_id": notice.run_id,
@@ -76,7 +76,7 @@ def email_approvers(settings: Settings, notice: Notice) -> int:
         if escalated:
             # An approval nobody decided goes to the next role up (admin -> owner); when
             # nobody there has an address, to the same role again rather than to no one.
-            target = Role(notice.extra.get("escalate_to") or required.next_up().value)
+            target = Role(notice.escalate_to or required.next_up().value)
             higher = [u for u in wanted if u.role.at_least(target)]
             wanted = higher or wanted
         for user in wanted:

@@ -26,6 +26,9 @@ class Notice(BaseModel):
     step: str | None = None
     tokens: int = 0
     approval_role: str | None = None
+    # An approval request sent again after its timeout, to `escalate_to` (a role).
+    escalated: bool = False
+    escalate_to: str | None = None
     lang: str = "en"
     extra: dict[str, str] = Field(default_factory=dict)
     # Same key = same notice: delivery retried after a crash is dropped, not posted twice.

@@ -8,13 +8,17 @@ duplicate, so each step result (and each approval request) reaches the conversat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from agents.crew.templates import render_lang
 from agents.notify import Notice, deliver
 from agents.roster import get_agent
-from agents.workflows.engine import aware, steps_of, template_of
+from agents.workflows.engine import aware, now, steps_of, template_of
 from agents.workflows.states import RUN_TERMINAL
 from integrations.db.models import Role, WorkflowRun, WorkflowStep
 from integrations.db.session import tenant_session
@@ -26,9 +30,18 @@ log = get_logger(__name__)
 RESULT_KINDS = ("agent", "deploy", "notify")
 
 
-def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int | None, Notice]]:
-    """(what, step id, notice) for everything of this run not yet announced."""
-    out: list[tuple[str, int | None, Notice]] = []
+@dataclass(frozen=True)
+class _Pending:
+    """A notice not yet announced, and what announcing it marks as done."""
+
+    about: Literal["step", "run", "run_silent"]  # run_silent: marked done, never sent
+    step_id: int | None
+    notice: Notice
+
+
+def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[_Pending]:
+    """Everything of this run not yet announced."""
+    out: list[_Pending] = []
     base = {
         "tenant_id": run.tenant_id,
         "conversation_key": run.conversation_key,
@@ -54,7 +67,7 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
             run_id=run.id,
         )
         out.append(
-            (
+            _Pending(
                 "step",
                 step.id,
                 Notice(
@@ -76,7 +89,7 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
         )
     for step in steps:
         if step.status == "waiting_approval" and step.notified_at is None:
-            out.append(("step", step.id, _approval_notice(run, step, base)))
+            out.append(_Pending("step", step.id, _approval_notice(run, step, base)))
     if run.status in RUN_TERMINAL and run.finish_notified_at is None:
         wanted = run.status != "succeeded" or _notify_finish(run)
         failed = next((s.name for s in steps if s.status == "failed"), None)
@@ -95,7 +108,7 @@ def _pending(run: WorkflowRun, steps: list[WorkflowStep]) -> list[tuple[str, int
             ),
             extra={"status": run.status, "workflow": run.workflow, "requester": run.user_id},
         )
-        out.append(("run" if wanted else "run-silent", None, notice))
+        out.append(_Pending("run" if wanted else "run_silent", None, notice))
     return out
 
 
@@ -123,17 +136,19 @@ def _approval_notice(run: WorkflowRun, step: WorkflowStep, base: dict) -> Notice
         deadline=deadline.strftime("%Y-%m-%d %H:%M") if deadline else "",
     )
     suffix = "escalated" if escalated else "approval"
-    extra = {"workflow": run.workflow, "escalated": "1" if escalated else "0"}
-    if escalated:
-        extra["escalate_to"] = escalate_to
     return Notice(
         **base,
         kind="approval_request",
         text=text,
         step=step.name,
         approval_role=step.approval_role,
+        escalated=escalated,
+        escalate_to=escalate_to or None,
         dedupe_key=f"run:{run.id}:step:{step.name}:{suffix}",
-        extra={**extra, **approval_facts(run, step, steps_before=_earlier_outputs(run, step))},
+        extra={
+            "workflow": run.workflow,
+            **approval_facts(run, step, steps_before=_earlier_outputs(run, step)),
+        },
     )
 
 
@@ -143,8 +158,6 @@ FACT_INPUTS = ("service", "environment", "version")
 
 def _earlier_outputs(run: WorkflowRun, step: WorkflowStep) -> list[WorkflowStep]:
     """Succeeded steps before the approval, nearest first: the plan people approve."""
-    from sqlalchemy.orm import object_session
-
     session = object_session(run)
     if session is None:
         return []
@@ -246,29 +259,25 @@ def flush_notices(settings: Settings, tenant_id: str, run_id: int) -> int:
             return 0
         pending = _pending(run, steps_of(session, run_id))
     sent = 0
-    for what, _step_id, notice in pending:
-        if what != "run-silent" and deliver(settings, notice):
+    for item in pending:
+        if item.about != "run_silent" and deliver(settings, item.notice):
             sent += 1
     if not pending:
         return 0
-    sent_kind = {
-        sid: "escalated" if n.extra.get("escalated") == "1" else "" for _, sid, n in pending
-    }
+    sent_escalated = {item.step_id: item.notice.escalated for item in pending}
     with tenant_session(settings.database_url, tenant_id) as session:
-        step_ids = [sid for what, sid, _ in pending if what == "step" and sid is not None]
-        from agents.workflows.engine import now
-
+        step_ids = [i.step_id for i in pending if i.about == "step" and i.step_id is not None]
         stamp = now()
         if step_ids:
             for step in session.scalars(select(WorkflowStep).where(WorkflowStep.id.in_(step_ids))):
-                sent_escalation = sent_kind.get(step.id) == "escalated"
+                sent_escalation = sent_escalated.get(step.id, False)
                 if step.status == "waiting_approval" and sent_escalation != (
                     step.escalated_at is not None
                 ):
                     continue  # escalated meanwhile: the reminder is still to be sent
                 if step.notified_at is None:
                     step.notified_at = stamp
-        if any(what in ("run", "run-silent") for what, _, _ in pending):
+        if any(item.about in ("run", "run_silent") for item in pending):
             run = session.get(WorkflowRun, run_id)
             if run is not None and run.finish_notified_at is None:
                 run.finish_notified_at = stamp

@@ -107,7 +107,7 @@ class SlackNotifier:
             fallback_user=requester or None,
             mention_group=group,
         )
-        if group or facts.get("escalated") == "1":
+        if group or notice.escalated:
             return  # the group was pinged; a reminder goes to the thread only
         dm = text(
             "approval_dm",

@@ -49,7 +49,8 @@ def test_timeout_escalates_once_then_expires(embedded_settings: Settings, tenant
     }
     notices = [n for _, n in read_notices(embedded_settings, tenant, ck)]
     approvals = [n for n in notices if n.kind == "approval_request"]
-    assert [n.extra["escalated"] for n in approvals] == ["0", "1"]
+    assert [n.escalated for n in approvals] == [False, True]  # a typed field, not extra text
+    assert approvals[1].escalate_to == "owner" and "escalated" not in approvals[1].extra
     assert notices[-1].kind == "run_finished" and notices[-1].extra["status"] == "failed"
     # The request (and its reminder) are closed in their channel: buttons gone, "expired".
     closed = [n for n in notices if n.kind == "approval_decided"]

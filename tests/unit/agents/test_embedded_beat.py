@@ -35,6 +35,6 @@ def test_embedded_beat_escalates_then_expires(embedded_settings: Settings, tenan
     assert view.error == "approval expired"
     assert [s.status for s in view.steps] == ["expired", "skipped"]
     service.wait_settled(tenant, [run.id], timeout=10)
-    kinds = [(n.kind, n.extra.get("escalated")) for _, n in read_notices(settings, tenant, ck)]
-    assert kinds[:2] == [("approval_request", "0"), ("approval_request", "1")]
+    kinds = [(n.kind, n.escalated) for _, n in read_notices(settings, tenant, ck)]
+    assert kinds[:2] == [("approval_request", False), ("approval_request", True)]
     assert kinds[-1][0] == "run_finished"
