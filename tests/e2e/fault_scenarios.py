@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ from tests.e2e.fault_support import (
     SlackSender,
     kill_serve,
     production_env,
-    settle,
     slack_counts,
     start_worker,
     wait_answered,
+    wait_drained,
     wait_until,
 )
 from tests.own_services import OwnPostgres, OwnRedis
@@ -64,39 +65,39 @@ def slack_redis_outage(
     retry_delays: Sequence[float] = (0.5, 2.0, 6.0),
 ) -> dict[str, Any]:
     """Slack events while the broker/Redis is stopped for `outage_seconds`."""
-    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake:
+    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake, ExitStack() as running:
         env = production_env(fake.api_url, database_url, redis.url, model_dir)
         worker = start_worker(env, workdir / "worker.log")
-        serve = ServeProcess(env, workdir)
+        running.callback(worker.stop)
+        serve = running.enter_context(ServeProcess(env, workdir))
         sender = SlackSender(lambda: [serve.base_url], retry_delays)
         ended: list[float] = []
+        ended_epoch: list[float] = []
 
         def outage() -> None:
-            time.sleep(outage_at)
+            time.sleep(outage_at)  # the fault's schedule, not a synchronisation
             redis.stop()
-            time.sleep(outage_seconds)
+            time.sleep(outage_seconds)  # the outage itself
+            ended_epoch.append(time.time())  # messages taken from here on are acked
             redis.start()
             ended.append(time.monotonic())
 
-        try:
-            fault = threading.Thread(target=outage)
-            fault.start()
-            _send_spread(sender, f"T{uuid.uuid4().hex[:8].upper()}", events, spacing)
-            fault.join()
-            sender.close()
-            answered_at = wait_answered(fake, sender.deliveries, timeout=150)
-            settle(2.0)
-            counts = slack_counts(fake, sender.deliveries)
-            counts["worker_alive"] = worker.proc.poll() is None
-            counts["serve_alive"] = serve.proc.poll() is None
-            counts["recovery_seconds"] = (
-                round(answered_at - ended[0], 1) if answered_at is not None else None
-            )
-            counts["outage_seconds"] = outage_seconds
-            return counts
-        finally:
-            serve.close()
-            worker.stop()
+        fault = threading.Thread(target=outage)
+        fault.start()
+        _send_spread(sender, f"T{uuid.uuid4().hex[:8].upper()}", events, spacing)
+        fault.join()
+        sender.close()
+        answered_at = wait_answered(fake, sender.deliveries, timeout=150)
+        # A duplicate would be out once the work left after the outage is done.
+        wait_drained(redis.url, env["BMAD_CELERY_QUEUE"], taken_since=ended_epoch[0])
+        counts = slack_counts(fake, sender.deliveries)
+        counts["worker_alive"] = worker.proc.poll() is None
+        counts["serve_alive"] = serve.proc.poll() is None
+        counts["recovery_seconds"] = (
+            round(answered_at - ended[0], 1) if answered_at is not None else None
+        )
+        counts["outage_seconds"] = outage_seconds
+        return counts
 
 
 def slack_replica_kill(
@@ -110,30 +111,26 @@ def slack_replica_kill(
     retry_delays: Sequence[float] = (0.5, 1.0, 2.0),
 ) -> dict[str, Any]:
     """Slack events over two replicas behind a round-robin balancer; one is SIGKILLed."""
-    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake:
+    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake, ExitStack() as running:
         env = production_env(fake.api_url, database_url, redis.url, model_dir)
         worker = start_worker(env, workdir / "worker.log")
-        replicas = [ServeProcess(env, workdir), ServeProcess(env, workdir)]
+        running.callback(worker.stop)
+        replicas = [running.enter_context(ServeProcess(env, workdir)) for _ in range(2)]
         sender = SlackSender(lambda: [r.base_url for r in replicas], retry_delays)
-        try:
-            team = f"T{uuid.uuid4().hex[:8].upper()}"
-            _send_spread(sender, team, kill_after, spacing)
-            killed_at = time.monotonic()
-            kill_serve(replicas[0])  # mid-traffic: requests in flight on it get no answer
-            _send_spread(sender, team, events - kill_after, spacing)
-            sender.close()
-            answered_at = wait_answered(fake, sender.deliveries, timeout=60)
-            settle(2.0)
-            counts = slack_counts(fake, sender.deliveries)
-            counts["refused_connections"] = sum(d.attempts.count(0) for d in sender.deliveries)
-            counts["recovery_seconds"] = (
-                round(answered_at - killed_at, 1) if answered_at is not None else None
-            )
-            return counts
-        finally:
-            for serve in replicas:
-                serve.close()
-            worker.stop()
+        team = f"T{uuid.uuid4().hex[:8].upper()}"
+        _send_spread(sender, team, kill_after, spacing)
+        killed_at = time.monotonic()
+        kill_serve(replicas[0])  # mid-traffic: requests in flight on it get no answer
+        _send_spread(sender, team, events - kill_after, spacing)
+        sender.close()
+        answered_at = wait_answered(fake, sender.deliveries, timeout=60)
+        wait_drained(redis.url, env["BMAD_CELERY_QUEUE"])  # a duplicate would be out now
+        counts = slack_counts(fake, sender.deliveries)
+        counts["refused_connections"] = sum(d.attempts.count(0) for d in sender.deliveries)
+        counts["recovery_seconds"] = (
+            round(answered_at - killed_at, 1) if answered_at is not None else None
+        )
+        return counts
 
 
 def _workflow_setup(
@@ -242,9 +239,10 @@ def worker_kill_mid_step(
         settings = _settings(database_url, redis.url, env, data)
         service, tenant = _workflow_setup(settings, sleep_seconds, timeout=60)
         worker = start_worker(env, workdir / "worker1.log", concurrency=runs)
-        beat = Beat(env, workdir / "beat.log", workdir)
+        beat: Beat | None = None
         replacement = None
         try:
+            beat = Beat(env, workdir / "beat.log", workdir)
             run_ids = _start_runs(service, tenant, runs, sleep_seconds)
 
             def running() -> int:
@@ -287,7 +285,8 @@ def worker_kill_mid_step(
             counts["requeued_by_sweeper"] = _events(settings, tenant, run_ids, "step.worker_lost")
             return counts
         finally:
-            beat.stop()
+            if beat is not None:
+                beat.stop()
             if replacement is not None:
                 replacement.stop()
             if worker.proc.poll() is None:
@@ -315,8 +314,9 @@ def postgres_outage(
         settings = _settings(pg.url, redis.url, env, data)
         service, tenant = _workflow_setup(settings, sleep_seconds, timeout=60)
         worker = start_worker(env, workdir / "worker.log", concurrency=2)
-        beat = Beat(env, workdir / "beat.log", workdir)
+        beat: Beat | None = None
         try:
+            beat = Beat(env, workdir / "beat.log", workdir)
             run_ids = _start_runs(service, tenant, runs, sleep_seconds)
             pg.stop()
             time.sleep(outage_seconds)  # the outage itself
@@ -329,7 +329,8 @@ def postgres_outage(
             counts["beat_alive"] = beat.proc.poll() is None
             return counts
         finally:
-            beat.stop()
+            if beat is not None:
+                beat.stop()
             worker.stop()
 
 
@@ -344,34 +345,31 @@ def turn_behind_step_backlog(
     """`queued_steps` slow steps waiting on one worker (concurrency 2), then a Slack
     mention: the reply comes from the turn queue, not from behind the backlog."""
     data = workdir / "data"
-    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake:
+    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake, ExitStack() as running:
         env = production_env(
             fake.api_url, database_url, redis.url, model_dir, BMAD_DATA_DIR=str(data)
         )
         settings = _settings(database_url, redis.url, env, data)
         service, tenant = _workflow_setup(settings, sleep_seconds, timeout=60)
         run_ids = _start_runs(service, tenant, queued_steps, sleep_seconds)  # before workers
+        running.callback(_cancel_unfinished, service, tenant, run_ids)  # last, after the stops
         worker = start_worker(env, workdir / "worker.log", concurrency=2)
-        serve = ServeProcess(env, workdir)
+        running.callback(worker.stop)
+        serve = running.enter_context(ServeProcess(env, workdir))
         sender = SlackSender(lambda: [serve.base_url], retry_delays=(1.0, 2.0, 4.0))
-        try:
-            sent_at = time.monotonic()
-            delivery = sender.send(f"T{uuid.uuid4().hex[:8].upper()}")
-            sender.close()
-            answered_at = wait_answered(fake, [delivery], timeout=120)
-            with tenant_session(settings.database_url, tenant) as session:
-                still_queued = session.scalar(
-                    select(func.count())
-                    .select_from(WorkflowStep)
-                    .where(WorkflowStep.run_id.in_(run_ids), WorkflowStep.status == "queued")
-                )
-            return {
-                "queued_steps": queued_steps,
-                "steps_still_queued_at_reply": still_queued,
-                "acked": delivery.acked_at is not None,
-                "reply_seconds": round(answered_at - sent_at, 2) if answered_at else None,
-            }
-        finally:
-            serve.close()
-            worker.stop()
-            _cancel_unfinished(service, tenant, run_ids)
+        sent_at = time.monotonic()
+        delivery = sender.send(f"T{uuid.uuid4().hex[:8].upper()}")
+        sender.close()
+        answered_at = wait_answered(fake, [delivery], timeout=120)
+        with tenant_session(settings.database_url, tenant) as session:
+            still_queued = session.scalar(
+                select(func.count())
+                .select_from(WorkflowStep)
+                .where(WorkflowStep.run_id.in_(run_ids), WorkflowStep.status == "queued")
+            )
+        return {
+            "queued_steps": queued_steps,
+            "steps_still_queued_at_reply": still_queued,
+            "acked": delivery.acked_at is not None,
+            "reply_seconds": round(answered_at - sent_at, 2) if answered_at else None,
+        }

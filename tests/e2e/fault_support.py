@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 from conversations.nlu.training import load_or_train
 from integrations.settings import Settings
@@ -32,6 +33,7 @@ from tests.e2e.slack_support import ROOT, ServeProcess, clean_env, post_signed, 
 from tests.e2e.worker_support import Worker
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until as poll
 
 SLACK_ACK_TIMEOUT = 3.0
 
@@ -62,8 +64,15 @@ def production_env(
 
 
 def start_worker(env: dict[str, str], log: Path, concurrency: int = 2) -> Worker:
+    """A ready worker; one that does not get ready is stopped before the error is raised."""
     worker = Worker({**clean_env(), "PYTHONPATH": str(ROOT), **env}, log, concurrency)
-    worker.wait_ready()
+    ready = False
+    try:
+        worker.wait_ready()
+        ready = True
+    finally:
+        if not ready:
+            worker.stop()
     return worker
 
 
@@ -184,23 +193,59 @@ def slack_counts(fake: FakeSlackAPI, deliveries: Sequence[Delivery]) -> dict[str
     }
 
 
-def settle(seconds: float) -> None:
-    """Give a duplicate (if any) the time to show up before counting: there is no event
-    to wait for when nothing happens, which is the expected outcome."""
-    time.sleep(seconds)
+def drained(redis_url: str, celery_queue: str, taken_since: float = 0.0) -> bool:
+    """Nothing left to do on this (own) Redis: the Celery queue is empty, no message taken
+    since `taken_since` (epoch seconds) is unacknowledged (tasks ack late: one running, or
+    held for a retry countdown, stays in kombu's `unacked`), and no outbound Slack call is
+    queued in a lane or claimed and in flight (a turn queues its reply before its task is
+    acknowledged)."""
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
+    try:
+        if client.llen(celery_queue) or client.zcount("unacked_index", taken_since, "+inf"):
+            return False
+        for name in client.scan_iter(match="bmad:*:slack:lane:*", count=1000):
+            if client.type(name) == b"list" and client.llen(name):
+                return False
+        for name in client.scan_iter(match="bmad:*:slack:lanes:inflight:*", count=1000):
+            if client.zcard(name):
+                return False
+        return True
+    finally:
+        client.close()
+
+
+def wait_drained(
+    redis_url: str, celery_queue: str, taken_since: float = 0.0, timeout: float = 180.0
+) -> None:
+    """Before counting duplicates: a duplicate, if any, has been posted once every job
+    is done - a positive effect to wait for, where nothing happening is the expected
+    outcome. Drained at every look for 0.3 s, so a message between the queue and
+    `unacked` (kombu pops, then records) is not missed.
+
+    `taken_since`: a message a worker took before Redis went away may stay unacknowledged
+    (its ack was lost) until the visibility timeout (300 s) gives it out again - where the
+    turn's event-id claim turns it away. That is beyond any test's wait; pass the outage's
+    end (epoch seconds) so only messages taken after it are waited for."""
+    since: list[float] = []  # when the current run of drained looks began
+
+    def stays_drained() -> bool:
+        if not drained(redis_url, celery_queue, taken_since):
+            since.clear()
+            return False
+        since[:] = since or [time.monotonic()]
+        return time.monotonic() - since[0] >= 0.3
+
+    wait_until(stays_drained, timeout, "the queue, unacked tasks and Slack lanes to drain")
 
 
 def kill_serve(serve: ServeProcess) -> None:
-    serve.proc.send_signal(signal.SIGKILL)
-    serve.proc.wait(timeout=10)
+    """SIGKILL the server's whole process group (a crash, not a shutdown)."""
+    serve.kill()
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> float:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+def wait_until(check: Callable[[], object], timeout: float, what: str) -> float:
+    """`tests.polling.wait_until`, returning the monotonic time the effect was seen."""
+    poll(check, timeout, what, interval=0.1)
     return time.monotonic()
 
 
@@ -211,10 +256,10 @@ __all__ = [
     "SlackSender",
     "kill_serve",
     "production_env",
-    "settle",
     "slack_counts",
     "start_worker",
     "trained_model_dir",
     "wait_answered",
+    "wait_drained",
     "wait_until",
 ]
