@@ -4,7 +4,6 @@ installed token, and app_uninstalled removes the tokens."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +18,7 @@ from integrations.db.tenants import get_tenant, role_of
 from tests.e2e.slack_support import ServeProcess, post_signed, slack_env
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +33,6 @@ def _rows(database_url: str, table: str, team: str) -> int:
 
 def _bots(database_url: str, team: str) -> int:
     return _rows(database_url, "slack_bots", team)
-
-
-def _wait_until(check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 def test_install_creates_the_tenant_and_its_owner(
@@ -107,13 +101,17 @@ def test_install_creates_the_tenant_and_its_owner(
                     team, {"type": "tokens_revoked", "tokens": {"bot": [P.BOT_USER]}}
                 )
                 assert post_signed(http, serve.base_url, revoked).status_code == 200
-                _wait_until(lambda: _bots(pg_url, team) == 0)
+                wait_until(lambda: _bots(pg_url, team) == 0, 15, "the bot rows to be gone")
                 assert _bots(pg_url, team) == 0
                 assert _rows(pg_url, "slack_installations", team) == 1  # only the bot token
 
                 uninstalled = P.event_callback(team, {"type": "app_uninstalled"})
                 assert post_signed(http, serve.base_url, uninstalled).status_code == 200
-                _wait_until(lambda: _rows(pg_url, "slack_installations", team) == 0)
+                wait_until(
+                    lambda: _rows(pg_url, "slack_installations", team) == 0,
+                    15,
+                    "the installation rows to be gone",
+                )
                 assert _rows(pg_url, "slack_installations", team) == 0
                 with admin_session(pg_url) as session:
                     assert get_tenant(session, team)  # the tenant and its data stay

@@ -9,8 +9,6 @@ receiver would.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,6 +28,7 @@ from integrations.webhooks_out.catalog import validate_payload
 from integrations.webhooks_out.endpoints import add_endpoint, get_endpoint, replay, set_enabled
 from integrations.webhooks_out.worker import drain
 from tests.conftest import make_tenant
+from tests.polling import wait_until
 from tests.unit.webhooks.receiver import Received, Receiver
 
 pytestmark = pytest.mark.integration
@@ -330,7 +329,7 @@ def test_real_poller_delivers_everything_after_an_outage_with_a_fast_schedule(
                 for i in range(8)
             ]
             service.wait_settled(tenant, [r.id for r in runs], timeout=120)
-            _wait(lambda: len(rx.requests) >= 32, 60)  # every event failed twice: still down
+            wait_until(lambda: len(rx.requests) >= 32, 60, "32 failed deliveries")  # still down
             failed = len(rx.requests)
             rx.statuses = [200]  # recovered; nobody touches anything from here
             expected = {(r.public_id, t) for r in runs for t in ("run.started", "run.succeeded")}
@@ -339,14 +338,7 @@ def test_real_poller_delivers_everything_after_an_outage_with_a_fast_schedule(
                 ok = rx.requests[failed:]
                 return {(b["data"]["run_id"], b["type"]) for b in _verified(secret, ok)}
 
-            _wait(lambda: got() >= expected, 60)
+            wait_until(lambda: got() >= expected, 60, "every event delivered")
         finally:
             poller.stop()
     assert _endpoint_row(fast, tenant, endpoint_id).enabled
-
-
-def _wait(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)

@@ -1,7 +1,6 @@
 """What a refused outbound call becomes: the answer still reaches the user (response_url,
 else their DM), a revoked token is reloaded once (never a retry loop)."""
 
-import time
 import uuid
 
 from pydantic import SecretStr
@@ -9,6 +8,7 @@ from pydantic import SecretStr
 from integrations.settings import Settings
 from integrations.slack.outbound import slack_outbound
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until
 
 
 def _settings(slack: FakeSlackAPI, token: str = "xoxb-1") -> Settings:
@@ -48,18 +48,12 @@ def test_a_revoked_token_is_reloaded_once_not_retried_forever() -> None:
             calls = slack.calls_to("chat.postMessage", answered_ok=False, channel="C1")
             return [c for c in calls if c.params["text"] == text]
 
-        _until(lambda: len(sent("hello")) >= 2)
+        wait_until(lambda: len(sent("hello")) >= 2, 10, "two tries of hello")
         # A marker behind it on the same (FIFO) lane: once it was tried, any third attempt
         # of "hello" would have been tried before it.
         out.send("C1", "marker")
-        _until(lambda: len(sent("marker")) >= 2)  # tried, and reloaded once, too
+        wait_until(lambda: len(sent("marker")) >= 2, 10, "two tries of the marker")  # reloaded
         assert [a.response.get("error") for a in sent("hello")] == ["token_revoked"] * 2
-
-
-def _until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_an_expired_response_url_ends_in_the_users_dm() -> None:
