@@ -17,7 +17,7 @@ from collections.abc import Callable
 from agents.environments import aliases as env_aliases
 from agents.environments import weak_words as weak_env_words
 from conversations.nlu.catalog import Catalog, load_catalog
-from conversations.nlu.lexicon import words
+from conversations.nlu.lexicon import alternation, words
 
 # -- environments ---------------------------------------------------------------------
 # From the one environment table shared with the run-start gate (agents/environments.yaml).
@@ -197,40 +197,15 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
 
 # -- free-text subjects -----------------------------------------------------------------
 # Where the subject starts: after "about", "for", ":" and their Dutch counterparts.
-_SUBJECT_CUE = re.compile(
-    r"(?::\s+|\s-\s|\b(?:about|regarding|concerning|re|on|for|of|over|voor|omtrent|"
-    r"so that|so|zodat|betreffende|rond|rondom|van|think of|think about|idea of|idee van|"
-    r"idee voor)\s+)",
-    re.I,
-)
-_LEADING_NOISE = re.compile(
-    r"^(?:(?:please|pls|plz|can you|could you|would you|will you|kun je|kan je|kunt u|"
-    r"wil je|graag|i need|i want|we need|i'd like|i would like|ik wil|ik heb|we hebben|"
-    r"ik wil graag|need|let's|lets|hey|hi|ok|okay|so|nou|even|also|ook|and|en|"
-    r"the|a|an|de|het|een|this|that|dit|deze|my|our|mijn|onze|ons|some|nodig)\b[\s,]*)+",
-    re.I,
-)
+_SUBJECT_CUE = re.compile(rf"(?::\s+|\s-\s|\b(?:{alternation('subject', 'cue')})\s+)", re.I)
+_LEADING_NOISE = re.compile(rf"^(?:(?:{alternation('subject', 'leading_noise')})\b[\s,]*)+", re.I)
 _TRAILING_NOISE = re.compile(
-    r"[\s,]*(?:\b(?:please|pls|plz|graag|aub|alsjeblieft|thanks|thx|asap|"
-    r"for me|voor mij|nodig|op|maken|schrijven|opstellen|bijwerken|as an? (?:user )?story|"
-    r"als (?:een )?(?:user)?story)\b[\s,.!?]*)+$|[\s.!?]+$",
+    rf"[\s,]*(?:\b(?:{alternation('subject', 'trailing_noise')})\b[\s,.!?]*)+$|[\s.!?]+$",
     re.I,
 )
 # Command words and artefact names that are not the subject itself.
-_COMMAND_WORDS = re.compile(
-    r"^(?:(?:write|draft|create|make|prepare|generate|give me|document|design|propose|"
-    r"sketch|review|check|scan|audit|assess|evaluate|validate|test|plan|deliver|build|"
-    r"run|start|kick off|do|take|schrijf|maak|stel|ontwerp|documenteer|beoordeel|"
-    r"describe|explain|beschrijf|leg uit|"
-    r"valideer|controleer|check|bekijk|review|test|lever|start|doe|neem|werk|update|"
-    r"a|an|the|de|het|een|me|us|new|nieuwe|user|story|stories|userstory|"
-    r"acceptance criteria|acceptatiecriteria|ac|test ?plan|test cases|testgevallen|"
-    r"architecture|architectuur|adr|design|ontwerp|docs|documentation|documentatie|"
-    r"readme|idea|idee|feature|security review|threat model|code review|review|"
-    r"full|complete|volledige|hele|workflow|delivery)\b[\s,:]*)+",
-    re.I,
-)
-_ARTICLE = re.compile(r"^(?:the|a|an|de|het|een|this|dit|deze|my|mijn|our|onze)\s+", re.I)
+_COMMAND_WORDS = re.compile(rf"^(?:(?:{alternation('subject', 'command_words')})\b[\s,:]*)+", re.I)
+_ARTICLE = re.compile(rf"^(?:{alternation('subject', 'article')})\s+", re.I)
 _MIN_SUBJECT = 2  # characters
 # A "subject" made only of these says nothing about what the request is about.
 _GENERIC = words("generic_subject")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -13,6 +14,13 @@ import yaml
 def _lexicon() -> dict[str, Any]:
     raw = resources.files("conversations.nlu").joinpath("lexicon.yaml").read_text("utf-8")
     return yaml.safe_load(raw)
+
+
+def alternation(*path: str) -> str:
+    """The phrases at `path` as a regex alternation, longest first (so "ik wil graag" wins
+    over "ik wil"); an underscore in a phrase stands for a space."""
+    phrases = sorted((w.replace("_", " ") for w in words(*path)), key=lambda p: (-len(p), p))
+    return "|".join(re.escape(p) for p in phrases)
 
 
 def words(*path: str) -> frozenset[str]:
