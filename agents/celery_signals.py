@@ -32,7 +32,9 @@ def _on_prerun(task_id: str | None = None, **_: Any) -> None:
         _started[task_id] = time.perf_counter()
 
 
-def _on_postrun(task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any):  # type: ignore[no-untyped-def]
+def _on_postrun(
+    task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any
+) -> None:
     name = getattr(task, "name", "unknown")
     CELERY_TASKS.labels(name, (state or "unknown").lower()).inc()
     started = _started.pop(task_id or "", None)
@@ -75,7 +77,7 @@ def connect() -> None:
     signals.worker_process_shutdown.connect(_child_exit, weak=False)
     import celery.apps.worker
 
-    celery.apps.worker.safe_say = _say_as_json  # type: ignore[assignment]
+    celery.apps.worker.safe_say = _say_as_json
     signals.setup_logging.connect(_keep_our_logging, weak=False)
     signals.task_prerun.connect(_on_prerun, weak=False)
     signals.task_postrun.connect(_on_postrun, weak=False)

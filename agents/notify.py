@@ -7,6 +7,8 @@ Celery worker.
 
 from __future__ import annotations
 
+from typing import cast
+
 from agents import approval_mail
 from agents.notice import Notice, Notifier
 from integrations.observability.logging import get_logger
@@ -124,7 +126,11 @@ def read_notices(
 ) -> list[tuple[str, Notice]]:
     """Notices of a conversation newer than `after_id` (stream ids), oldest first."""
     r = get_redis(settings.redis_url)
-    entries = r.xrange(stream_key(tenant_id, conversation_key), min=f"({after_id}", max="+")
+    # decode_responses=True (get_redis): ids and fields are str
+    entries = cast(
+        "list[tuple[str, dict[str, str]]]",
+        r.xrange(stream_key(tenant_id, conversation_key), min=f"({after_id}", max="+"),
+    )
     return [
         (entry_id, Notice.model_validate_json(fields["notice"])) for entry_id, fields in entries
     ]

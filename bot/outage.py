@@ -19,7 +19,7 @@ from bot.errors import error_body
 from conversations.reply import Reply
 
 # Exceptions that mean "PostgreSQL, Redis or the broker is unreachable", not "bad request".
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     redis.ConnectionError,

@@ -9,7 +9,7 @@ Conversation documents are indexed per user (a Redis set of conversation keys, k
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from agents.notify import stream_key
 from conversations.store import state_key, user_index_key
@@ -35,7 +35,7 @@ def forget_conversations(settings: Settings, tenant_id: str, user_id: str) -> in
     Returns how many conversation documents were deleted."""
     client = get_redis(settings.redis_url)
     index = user_index_key(tenant_id, user_id)
-    keys = sorted(client.smembers(index))
+    keys = sorted(cast("set[str]", client.smembers(index)))  # decode_responses=True
     deleted = 0
     for conversation_key in keys:
         deleted += int(client.delete(state_key(tenant_id, conversation_key)))

@@ -83,7 +83,7 @@ class StateStore:
         return int(self.redis.ttl(state_key(tenant_id, conversation_key)))
 
 
-def _stored_version(raw: str) -> int:
+def _stored_version(raw: str | bytes) -> int:
     try:
         return int(json.loads(raw).get("version", 0))
     except (ValueError, AttributeError, TypeError):

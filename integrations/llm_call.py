@@ -17,7 +17,7 @@ import json
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +30,11 @@ log = get_logger(__name__)
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 BASE_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 8.0
-METHODS = {"json_schema": "json_schema", "tools": "function_calling", "json": "json_mode"}
+METHODS: dict[str, Literal["json_schema", "function_calling", "json_mode"]] = {
+    "json_schema": "json_schema",
+    "tools": "function_calling",
+    "json": "json_mode",
+}
 
 
 class LLMFailure(Exception):

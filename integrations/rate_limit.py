@@ -37,9 +37,13 @@ class TurnRateLimiter:
 
     def __init__(self, client: redis.Redis, user_per_minute: int, tenant_per_minute: int) -> None:
         self.client = client
+        budgets: tuple[tuple[Scope, int], ...] = (
+            ("user", user_per_minute),
+            ("tenant", tenant_per_minute),
+        )
         self.limits: list[tuple[Scope, RateLimitItem]] = [
             (scope, RateLimitItemPerMinute(amount))
-            for scope, amount in (("user", user_per_minute), ("tenant", tenant_per_minute))
+            for scope, amount in budgets
             if amount > 0  # 0 disables that budget
         ]
 

@@ -99,11 +99,12 @@ def _values(
     agent: str, task: str, inputs: dict[str, str], upstream: list[Upstream], lang: str
 ) -> dict[str, Any]:
     info = get_task(agent, task)
-    assert info is not None
+    agent_info = get_agent(agent)
+    assert info is not None and agent_info is not None
     subject = next((inputs[k] for k in info.inputs if inputs.get(k)), "")
     return {
         "agent": agent,
-        "agent_name": get_agent(agent).name,  # type: ignore[union-attr]
+        "agent_name": agent_info.name,
         "task": task,
         "inputs": {k: v for k, v in inputs.items() if not k.startswith("_")},
         "subject": subject,

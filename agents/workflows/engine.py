@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from agents.workflows.states import (
 )
 from integrations.db.events import enqueue_event
 from integrations.db.models import WorkflowRun, WorkflowStep
+from integrations.db.session import rowcount
 from integrations.observability.metrics import WORKFLOW_RUNS_FINISHED
 
 
@@ -37,6 +38,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; all of ours are UTC."""
     if value is None or value.tzinfo is not None:
@@ -63,7 +70,7 @@ def lock_run(session: Session, tenant_id: str, run_id: int) -> WorkflowRun | Non
         .values(updated_at=now())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         return None
     return session.execute(
         select(WorkflowRun)
@@ -307,7 +314,7 @@ def lease_end(started_at: datetime, spec: StepSpec, lease_seconds: float, at: da
     """A lease runs `lease_seconds` from the last heartbeat, never past the step's timeout
     (+ grace): a step that hangs stops being renewed and is retried per its policy."""
     grace = min(LEASE_GRACE_SECONDS, spec.timeout_seconds)
-    hard_end = aware(started_at) + timedelta(seconds=spec.timeout_seconds + grace)  # type: ignore[operator]
+    hard_end = aware(started_at) + timedelta(seconds=spec.timeout_seconds + grace)
     return min(at + timedelta(seconds=lease_seconds), hard_end)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from agents.workflows.engine import aware, lease_end, now
 from agents.workflows.spec import StepSpec
 from integrations.db.models import WorkflowStep
-from integrations.db.session import tenant_session
+from integrations.db.session import rowcount, tenant_session
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 
@@ -49,7 +49,7 @@ def renew_lease(
             .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
 
 class Heartbeat:

@@ -86,6 +86,7 @@ def list_entries(settings: Settings, tenant_id: str) -> list[TemplateEntry]:
         own = {n: store.stored(session, n) for n in store.stored_names(session)}
     for name in sorted({p.stem for p in BUILTIN_DIR.glob("*.yaml")} | set(own)):
         saved = own.get(name)
+        problem: str | None
         try:
             if saved is not None:
                 template = _validated(saved.body, name)

@@ -451,7 +451,7 @@ def _record_approval_wait(
     if step.deadline_at is None:
         return
     timeout = template_of(run).step(step.name).approval_timeout_seconds
-    asked = aware(step.deadline_at) - timedelta(seconds=timeout)  # type: ignore[operator]
+    asked = aware(step.deadline_at) - timedelta(seconds=timeout)
     decision = "approved" if approved else "rejected"
     APPROVAL_WAIT_SECONDS.labels(run.workflow, decision).observe(
         max(0.0, (at - asked).total_seconds())

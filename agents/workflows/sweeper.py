@@ -75,13 +75,13 @@ def _record_depth(settings: Settings) -> None:
     for status in STEP_OPEN:
         WORKFLOW_STEPS_BY_STATUS.labels(status).set(counts.get(status, 0))
     # Queue age: how long the oldest queued step has waited for a worker (alerted on).
-    age = (now() - aware(oldest)).total_seconds() if oldest is not None else 0.0  # type: ignore[operator]
+    age = (now() - aware(oldest)).total_seconds() if oldest is not None else 0.0
     WORKFLOW_QUEUE_AGE.set(max(0.0, age))
 
 
 def _steps_of_active_runs(
     session: Session, status: str, overdue: ColumnElement[bool]
-) -> Sequence[Row[tuple[str, int, int, int]]]:
+) -> Sequence[Row[str, int, int, int]]:
     """(tenant, run, step, attempt) of the `status` steps of active runs that are `overdue`."""
     return session.execute(
         select(WorkflowStep.tenant_id, WorkflowStep.run_id, WorkflowStep.id, WorkflowStep.attempt)

@@ -59,7 +59,7 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
         public_id=run.public_id,
         workflow=run.workflow,
         status=run.status,
-        created_at=aware(run.created_at),  # type: ignore[arg-type]
+        created_at=aware(run.created_at),
         conversation_key=run.conversation_key,
         user_id=run.user_id,
         # "_" inputs are internal bookkeeping (e.g. the quota reference), not shown.

@@ -94,7 +94,9 @@ def get_audit(
     return AuditPage(entries=entries, next_after_id=next_after)
 
 
-UNKNOWN_USER = {404: {"model": ErrorOut, "description": "the tenant has no data of this user"}}
+UNKNOWN_USER: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "the tenant has no data of this user"}
+}
 
 
 @router.get("/users/{user_id}/export", responses={**ADMIN_ERRORS, **UNKNOWN_USER})

@@ -173,6 +173,6 @@ def upgrade(
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}, "description": "a short page"}},
 )
-def done(status: str = Query("success", max_length=16), lang: str = Query("en", max_length=5)):  # type: ignore[no-untyped-def]
+def done(status: str = Query("success", max_length=16), lang: str = Query("en", max_length=5)):
     name = "checkout_done" if status == "success" else "checkout_cancelled"
     return PlainTextResponse(render_text(name, lang))

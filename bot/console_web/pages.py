@@ -3,6 +3,8 @@ session cookie re-signed, so idle expiry slides) and the one-line message page."
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -25,7 +27,7 @@ def message(
     )
 
 
-def show(request: Request, who: Visitor, name: str, **context: object) -> Response:
+def show(request: Request, who: Visitor, name: str, **context: Any) -> Response:
     response = page(name, who.lang, me=who.user, role=who.user_role.value, **context)
     set_session_cookie(response, settings_of(request), who.user)  # idle expiry slides
     return response

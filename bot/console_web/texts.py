@@ -24,7 +24,7 @@ def texts(lang: str) -> dict[str, str]:
 
 def pick_lang(cookie: str | None, accept_language: str | None) -> str:
     if cookie in LANGS:
-        return cookie  # type: ignore[return-value]
+        return cookie
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGS:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -72,13 +72,17 @@ def build_bolt_app(
             listener_executor=_listener_executor(),
             process_before_response=True,
             installation_store=store,
-            authorize=InstallationStoreAuthorize(
-                installation_store=store,
-                client_id=settings.slack_client_id,
-                logger=logger,
-                cache_enabled=True,
-                bot_only=True,
-                client=web_client(settings),
+            # Bolt takes `Authorize` instances; its hint names plain functions only.
+            authorize=cast(
+                Any,
+                InstallationStoreAuthorize(
+                    installation_store=store,
+                    client_id=settings.slack_client_id,
+                    logger=logger,
+                    cache_enabled=True,
+                    bot_only=True,
+                    client=web_client(settings),
+                ),
             ),
             oauth_settings=oauth_settings(settings),
             logger=logger,

@@ -99,7 +99,7 @@ def events_endpoint(
     return events
 
 
-async def _confirmed(futures: list) -> bool:  # type: ignore[type-arg]
+async def _confirmed(futures: list) -> bool:
     """Wait (without blocking the loop) until the broker took every job of this request."""
     try:
         results = await asyncio.wait_for(

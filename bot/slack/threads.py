@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -45,5 +45,6 @@ def approval_message_key(team: str, run_id: int) -> str:
 
 
 def approval_messages(client: redis.Redis, team: str, run_id: int) -> list[dict[str, Any]]:
-    raw: list[str] = client.lrange(approval_message_key(team, run_id), 0, -1)  # type: ignore[assignment]
+    # decode_responses=True (get_redis): the items are str
+    raw = cast("list[str]", client.lrange(approval_message_key(team, run_id), 0, -1))
     return [json.loads(item) for item in raw]

@@ -6,7 +6,7 @@ Authenticated with a bearer token, as Alertmanager's `http_config.authorization`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,7 +30,7 @@ from bot.webhooks.http import (
 from integrations.settings import Settings
 
 router = APIRouter(tags=["webhooks"])
-SOURCE = "alertmanager"
+SOURCE: Final = "alertmanager"
 
 
 class AlertmanagerOut(BaseModel):

@@ -10,7 +10,7 @@ second run; if starting fails, both claims are released so a redelivery can try 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -46,7 +46,7 @@ from integrations.webhooks_out.signing import SignatureError, verify_body
 
 router = APIRouter(tags=["webhooks"])
 log = get_logger(__name__)
-SOURCE = "github"
+SOURCE: Final = "github"
 BODY_SOURCE = "github-body"  # the same signed body under a new delivery id is a replay
 
 
@@ -152,7 +152,7 @@ def _start(
     return run
 
 
-def _claimed(delivery: str):  # type: ignore[no-untyped-def]
+def _claimed(delivery: str):
     return select(ProcessedDelivery).where(
         ProcessedDelivery.source == SOURCE, ProcessedDelivery.delivery_id == delivery
     )

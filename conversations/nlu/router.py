@@ -54,10 +54,11 @@ def system_prompt(catalog: Catalog) -> str:
 def route_schema(catalog: Catalog) -> type[BaseModel]:
     """A pydantic model whose `intent` field only admits catalog intents."""
     names = tuple(catalog.names)
+    intent_type: Any = Literal[names]  # built at run time from the catalog
     return create_model(
         "RouteIntent",
         __doc__="Route the user's chat message to exactly one intent.",
-        intent=(Literal[names], Field(description="the intent the message expresses")),  # type: ignore[valid-type]
+        intent=(intent_type, Field(description="the intent the message expresses")),
         confidence=(float, Field(ge=0.0, le=1.0, description="how sure you are, 0 to 1")),
         slots=(
             list[SlotValue],

@@ -7,6 +7,8 @@ response), and the id is stored on the tenant's billing account.
 
 from __future__ import annotations
 
+from stripe.params import CustomerCreateParams
+
 from integrations.billing.accounts import ensure_account
 from integrations.billing.stripe_client import BillingNotConfigured, stripe_client
 from integrations.db.models import Tenant
@@ -20,7 +22,7 @@ def ensure_customer(settings: Settings, tenant_id: str, email: str | None = None
         if account.stripe_customer_id:
             return account.stripe_customer_id
         tenant = session.get(Tenant, tenant_id)
-        params: dict = {
+        params: CustomerCreateParams = {
             "name": tenant.name if tenant else tenant_id,
             "metadata": {"tenant_id": tenant_id},
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import stripe
 from pydantic import BaseModel
@@ -67,7 +68,8 @@ def report_usage(settings: Settings, limit: int = 500) -> MeterReport:
         if not settings.database_url.startswith("sqlite"):
             query = query.with_for_update(skip_locked=True, of=UsageEntry)
         for entry, customer in session.execute(query):
-            _report_one(settings, client, entry, customer, report)
+            # the query keeps accounts with a Stripe customer only
+            _report_one(settings, client, entry, cast(str, customer), report)
     return report
 
 

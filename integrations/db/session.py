@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 from integrations.db.base import TenantScoped
@@ -44,7 +45,7 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -90,7 +91,7 @@ def _touches_tenant_tables(state: ORMExecuteState) -> bool:
 
 
 @event.listens_for(Session, "before_flush")
-def _check_writes(session: Session, _ctx, _instances) -> None:  # type: ignore[no-untyped-def]
+def _check_writes(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.info.get(ALL_TENANTS_KEY):
         return
     tenant = session.info.get(TENANT_KEY)
@@ -120,6 +121,12 @@ def admin_session(database_url: str) -> Iterator[Session]:
         session.info[ALL_TENANTS_KEY] = True
         with session.begin():
             yield session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` is typed as returning `Result`;
+    for those statements it is a `CursorResult`, which has the count."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def ping(database_url: str) -> None:

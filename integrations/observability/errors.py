@@ -44,11 +44,11 @@ def scrub_event(event: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
     for frame_holder in (event.get("exception") or {}).get("values", []):
         for frame in (frame_holder.get("stacktrace") or {}).get("frames", []):
             frame.pop("vars", None)
-    return redact(_drop_text(event))  # type: ignore[no-any-return]
+    return redact(_drop_text(event))
 
 
 def scrub_breadcrumb(crumb: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
-    return redact(_drop_text(crumb))  # type: ignore[no-any-return]
+    return redact(_drop_text(crumb))
 
 
 def configure_sentry(settings: Settings, component: str) -> bool:
@@ -70,7 +70,7 @@ def configure_sentry(settings: Settings, component: str) -> bool:
         max_request_body_size="never",
         traces_sample_rate=0.0,  # tracing is OpenTelemetry's job
         before_send=scrub_event,  # type: ignore[arg-type]
-        before_breadcrumb=scrub_breadcrumb,  # type: ignore[arg-type]
+        before_breadcrumb=scrub_breadcrumb,
         integrations=[StarletteIntegration(), FastApiIntegration(), CeleryIntegration()],
     )
     # On the global scope: the component is the process's, so every event carries it, also

@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 from opentelemetry import trace
+from structlog.typing import EventDict
 
 _SECRET_WORDS = (
     "token",
@@ -111,7 +112,7 @@ def redact(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact(_logger: Any, _name: str, event: EventDict) -> EventDict:
     for k in list(event):
         if k in _SAFE_KEYS or k.startswith("_"):  # `_`: structlog's own (the stdlib record)
             continue
@@ -122,7 +123,7 @@ def _redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _add_trace_ids(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_trace_ids(_logger: Any, _name: str, event: EventDict) -> EventDict:
     """trace_id / span_id of the active OpenTelemetry span (nothing when tracing is off)."""
     ctx = trace.get_current_span().get_span_context()
     if ctx.is_valid:
@@ -131,14 +132,14 @@ def _add_trace_ids(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
-def _process_name(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _process_name(_logger: Any, _name: str, event: EventDict) -> EventDict:
     record = event.get("_record")
     if record is not None:
         event.setdefault("process", record.processName)
     return event
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is at write time, not the one seen at configuration.
 
     Why: an in-process CLI run (tests, `CliRunner`) configures logging while `sys.stderr` is
@@ -149,7 +150,7 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -176,19 +177,19 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def _drop_color_message(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _drop_color_message(_logger: Any, _name: str, event: EventDict) -> EventDict:
     """uvicorn adds an ANSI-coloured copy of its message as an extra; the plain one is kept."""
     event.pop("color_message", None)
     return event
 
 
-def _current_process(logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _current_process(logger: Any, _name: str, event: EventDict) -> EventDict:
     event.setdefault("logger", getattr(logger, "name", "bmad"))
     event.setdefault("process", multiprocessing.current_process().name)
     return event
 
 
-def _to_sentry(_logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _to_sentry(_logger: Any, method: str, event: EventDict) -> EventDict:
     """Our error lines reach Sentry (when configured) like the stdlib ones do through its
     logging integration: the exception when there is one, else the event name."""
     if method in ("error", "exception", "critical") and "sentry_sdk" in sys.modules:

@@ -19,7 +19,7 @@ from integrations.db.models import (
     WebhookDelivery,
     WorkflowRun,
 )
-from integrations.db.session import admin_session, tenant_session
+from integrations.db.session import admin_session, rowcount, tenant_session
 from integrations.settings import Settings
 
 # Outbox states nothing will act on again. `dispatched` (a webhook event fanned out into
@@ -51,23 +51,27 @@ def purge_expired(settings: Settings, now: datetime | None = None) -> PurgeRepor
     for tenant_id, days in policy.items():
         cutoff = now - timedelta(days=days)
         with tenant_session(settings.database_url, tenant_id) as session:
-            runs = session.execute(
-                delete(WorkflowRun)
-                .where(WorkflowRun.created_at < cutoff)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            runs = rowcount(
+                session.execute(
+                    delete(WorkflowRun)
+                    .where(WorkflowRun.created_at < cutoff)
+                    .execution_options(synchronize_session=False)
+                )
+            )
             pending = select(WebhookDelivery.id).where(
                 WebhookDelivery.event_id == OutboxEvent.id, WebhookDelivery.status == "pending"
             )
-            outbox = session.execute(
-                delete(OutboxEvent)
-                .where(
-                    OutboxEvent.created_at < cutoff,
-                    OutboxEvent.status.in_(DONE_OUTBOX_STATES),
-                    ~pending.exists(),
+            outbox = rowcount(
+                session.execute(
+                    delete(OutboxEvent)
+                    .where(
+                        OutboxEvent.created_at < cutoff,
+                        OutboxEvent.status.in_(DONE_OUTBOX_STATES),
+                        ~pending.exists(),
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if runs or outbox:
                 record_audit(
                     session,

@@ -238,9 +238,9 @@ class Dispatcher:
                 "blocks": job.params.get("blocks") or [],
                 **job.extra,
             }
-            client = get_redis(self.settings.redis_url)
-            client.rpush(job.remember, json.dumps(record))
-            client.expire(job.remember, REMEMBER_SECONDS)
+            store = get_redis(self.settings.redis_url)
+            store.rpush(job.remember, json.dumps(record))
+            store.expire(job.remember, REMEMBER_SECONDS)
 
     def _failed(self, item: Claimed, job: OutboundJob, err: SlackApiError) -> bool:
         """True when the job went back to its lane (paused)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cryptography.fernet import Fernet
-from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
@@ -42,7 +41,7 @@ def _stores(
     )
 
 
-def installation_store(settings: Settings) -> InstallationStore:
+def installation_store(settings: Settings) -> CoherentInstallationStore:
     if not settings.slack_client_id:
         raise ValueError("SLACK_CLIENT_ID is required for the installation store")
     return _stores(
@@ -53,7 +52,7 @@ def installation_store(settings: Settings) -> InstallationStore:
 def forget_cached_installation(settings: Settings, team_id: str) -> None:
     """Drop this process's cached installation of `team_id` (Slack refused its token)."""
     if oauth_mode(settings):
-        installation_store(settings).forget(team_id)  # type: ignore[attr-defined]
+        installation_store(settings).forget(team_id)
 
 
 def oauth_state_store(settings: Settings) -> SQLAlchemyOAuthStateStore:

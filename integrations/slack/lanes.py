@@ -191,4 +191,4 @@ class OutboundLanes:
         return max(0.0, (int(str(until)) - now_ms()) / 1000.0) if until else 0.0
 
     def pending(self, lane: Lane) -> int:
-        return int(self.client.llen(lane.list_key))  # type: ignore[arg-type]
+        return int(self.client.llen(lane.list_key))

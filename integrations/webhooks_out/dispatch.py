@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from integrations.db.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from integrations.db.session import admin_session
@@ -53,7 +54,7 @@ def dispatch_pending(settings: Settings, now: datetime, limit: int = BATCH) -> t
     return len(events), created
 
 
-def _targets(session, event: OutboxEvent) -> list[WebhookEndpoint]:  # type: ignore[no-untyped-def]
+def _targets(session: Session, event: OutboxEvent) -> list[WebhookEndpoint]:
     query = select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == event.tenant_id)
     if event.event_type == TEST_EVENT:
         endpoint_id = (event.payload or {}).get("endpoint_id")

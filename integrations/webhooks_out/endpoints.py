@@ -20,6 +20,7 @@ from integrations.db.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from integrations.db.session import rowcount
 from integrations.security.ssrf import UnsafeUrl, check_url
 from integrations.settings import Settings
 from integrations.webhooks_out.crypto import encrypt_secret
@@ -106,15 +107,17 @@ def set_enabled(
         endpoint.consecutive_failures = 0
         endpoint.failing_since = None
         endpoint.disabled_at = None
-        rearmed = session.execute(
-            update(WebhookDelivery)
-            .where(
-                WebhookDelivery.endpoint_id == endpoint.id,
-                WebhookDelivery.status == "pending",
+        rearmed = rowcount(
+            session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint.id,
+                    WebhookDelivery.status == "pending",
+                )
+                .values(next_attempt_at=now, window_started_at=now)
+                .execution_options(synchronize_session=False)
             )
-            .values(next_attempt_at=now, window_started_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     else:
         endpoint.disabled_at = now
     record_audit(

@@ -7,6 +7,7 @@ previous key. Secrets that neither key opens are counted, left as they are and n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,7 +20,10 @@ from integrations.webhooks_out.crypto import SecretUnreadableError, rotate_secre
 
 log = get_logger(__name__)
 # Every encrypted column: (model, attribute). Add new ones here.
-ENCRYPTED = ((WebhookSource, "secret_encrypted"), (WebhookEndpoint, "secret_encrypted"))
+ENCRYPTED: tuple[tuple[type[WebhookSource | WebhookEndpoint], str], ...] = (
+    (WebhookSource, "secret_encrypted"),
+    (WebhookEndpoint, "secret_encrypted"),
+)
 
 
 @dataclass
@@ -32,7 +36,8 @@ def rotate_all(settings: Settings) -> RotationReport:
     report = RotationReport()
     with admin_session(settings.database_url) as session:
         for model, column in ENCRYPTED:
-            for row in session.scalars(select(model)):
+            rows: Iterable[WebhookSource | WebhookEndpoint] = session.scalars(select(model))
+            for row in rows:
                 token = getattr(row, column)
                 if not token:
                     continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool
 
 import integrations.db.models  # noqa: F401 - registers every table on Base.metadata
 from integrations.db.base import Base
@@ -14,6 +14,8 @@ target_metadata = Base.metadata
 
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # integrations.db.migrate always sets it
+        raise RuntimeError("alembic: sqlalchemy.url is not set")
     connectable = config.attributes.get("connection")
     if connectable is not None:
         _run(connectable, url)
@@ -26,7 +28,7 @@ def run_migrations() -> None:
         _run(connection, url)
 
 
-def _run(connection, url: str) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection, url: str) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
