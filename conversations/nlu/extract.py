@@ -27,10 +27,13 @@ ENVIRONMENT_WORDS = frozenset(_ENV_ALIASES)
 # "live" and "test" are ordinary words too: only count them next to an environment cue.
 _WEAK_ENV = weak_env_words()
 _ENV_WORD = "|".join(re.escape(w) for w in sorted(_ENV_ALIASES, key=len, reverse=True))
-_ENV_RE = re.compile(rf"\b({_ENV_WORD})(?:[- ]?(?:env|environment|omgeving|server))?\b", re.I)
+_ENV_SUFFIX = alternation("slot_words", "env_suffix")
+_ARTICLE_WORD = alternation("slot_words", "article")
+_ENV_LOOSE = alternation("slot_words", "env_suffix_loose")
+_ENV_RE = re.compile(rf"\b({_ENV_WORD})(?:[- ]?(?:{_ENV_SUFFIX}|{_ENV_LOOSE}))?\b", re.I)
 _ENV_CUE = re.compile(
-    rf"\b(?:to|on|in|naar|op|into)\s+(?:the\s+|de\s+|het\s+)?({_ENV_WORD})\b"
-    rf"|\b({_ENV_WORD})[- ]?(?:env|environment|omgeving)\b",
+    rf"\b(?:{alternation('slot_words', 'env_cue')})\s+(?:(?:{_ARTICLE_WORD})\s+)?({_ENV_WORD})\b"
+    rf"|\b({_ENV_WORD})[- ]?(?:{_ENV_SUFFIX})\b",
     re.I,
 )
 
@@ -48,7 +51,7 @@ def extract_environment(text: str, *, answer: bool = False) -> str | None:
 
 # -- run ids ----------------------------------------------------------------------------
 _RUN_RE = re.compile(
-    r"\b(?:run|workflow|werkstroom)\s*(?:id\s*)?[#:]?\s*"
+    rf"\b(?:{alternation('slot_words', 'run')})\s*(?:id\s*)?[#:]?\s*"
     r"(\d{1,12}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\b",
     re.I,
 )
@@ -74,7 +77,9 @@ def extract_run_id(text: str, *, answer: bool = False) -> str | None:
 _SEMVER_RE = re.compile(
     r"(?<![\w.])(v?\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?(?:\+[0-9a-z.]+)?)(?![\w.]*\d)", re.I
 )
-_VERSION_WORD_RE = re.compile(r"\b(?:version|versie|release|v)\s*(\d+(?:\.\d+)*)\b", re.I)
+_VERSION_WORD_RE = re.compile(
+    rf"\b(?:{alternation('slot_words', 'version')})\s*(\d+(?:\.\d+)*)\b", re.I
+)
 _V_RE = re.compile(r"(?<![\w.])(v\d+)\b", re.I)
 
 
@@ -100,7 +105,7 @@ _PR_URL_RE = re.compile(
     r"https?://[^\s<>]+?/(?:pull|pulls|merge_requests|pull-requests)/\d+[^\s<>]*", re.I
 )
 _PR_NUM_RE = re.compile(
-    r"\b(?:pr|pull[ -]?request|mr|merge[ -]?request|pull)\s*[#/:]?\s*(\d{1,7})\b", re.I
+    rf"\b(?:{alternation('slot_words', 'pull_request')})\s*[#/:]?\s*(\d{{1,7}})\b", re.I
 )
 
 
@@ -123,29 +128,24 @@ _NAME = r"[a-z0-9][a-z0-9_.-]*"
 # Words that follow a deploy verb but are not a service name.
 _NOT_SERVICE = words("not_service") | set(_ENV_ALIASES)
 _VERB_SERVICE = re.compile(
-    r"\b(?:deploy|redeploy|deploying|ship|release|promote|rollout(?:\s+of)?|roll\s+out|"
-    r"roll|push|upgrade|install|installeer|uitrollen(?:\s+van)?|rol|zet|breng|deployen|"
-    r"cd)\s+((?:(?:the|de|het|a|een|new|nieuwe|latest|laatste|version|versie|build|"
-    r"staging|main|branch|hotfix|of|van|feature|builds)\s+)*)"
-    rf"({_NAME})",
+    rf"\b(?:{alternation('slot_words', 'deploy_verb')})\s+"
+    rf"((?:(?:{alternation('slot_words', 'deploy_filler')})\s+)*)({_NAME})",
     re.I,
 )
 _SERVICE_NOUN = re.compile(
-    rf"\b({_NAME}?)([- ])(service|svc|api|server|worker|workers|backend|frontend|app|"
-    r"cluster|db|database|gateway|ui)\b",
-    re.I,
+    rf"\b({_NAME}?)([- ])({alternation('slot_words', 'service_suffix')})\b", re.I
 )
-_NOUN_SERVICE = re.compile(rf"\b(?:service|dienst|svc)\s+({_NAME})", re.I)
+_NOUN_SERVICE = re.compile(rf"\b(?:{alternation('slot_words', 'service_noun')})\s+({_NAME})", re.I)
 _HYPHENATED = re.compile(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\b", re.I)
 _STATE_SERVICE = re.compile(
-    rf"\b(?:the\s+|de\s+|het\s+)?({_NAME})\s+(?:is|are|ligt|geeft|gives|keeps|throws)\s+"
-    r"(?:down|slow|plat|traag|broken|stuk|erroring|failing|offline|unreachable|"
-    r"onbereikbaar|errors|fouten|timeouts)",
+    rf"\b(?:(?:{_ARTICLE_WORD})\s+)?({_NAME})\s+(?:{alternation('slot_words', 'state_verb')})\s+"
+    rf"(?:{alternation('slot_words', 'state')})",
     re.I,
 )
 _ON_SERVICE = re.compile(
-    r"\b(?:on|in|op|for|voor|from|van|of)\s+(?:the\s+|de\s+|het\s+)?"
-    r"([a-z0-9]+(?:-[a-z0-9]+)+|[a-z0-9][a-z0-9_.]*(?=[- ](?:service|api|svc|worker|workers)\b))",
+    rf"\b(?:{alternation('slot_words', 'service_preposition')})\s+(?:(?:{_ARTICLE_WORD})\s+)?"
+    rf"([a-z0-9]+(?:-[a-z0-9]+)+|[a-z0-9][a-z0-9_.]*"
+    rf"(?=[- ](?:{alternation('slot_words', 'service_kind')})\b))",
     re.I,
 )
 
@@ -230,9 +230,7 @@ def _tidy(subject: str) -> str | None:
     return subject
 
 
-_ANSWER_PREFIX = re.compile(
-    r"^(?:it'?s about|about|it is about|over|het gaat over|voor|for)\s+", re.I
-)
+_ANSWER_PREFIX = re.compile(rf"^(?:{alternation('slot_words', 'answer_prefix')})\s+", re.I)
 
 
 def extract_subject(text: str, *, answer: bool = False) -> str | None:
@@ -255,13 +253,17 @@ def extract_subject(text: str, *, answer: bool = False) -> str | None:
     return None
 
 
+_FEATURE_OWNER = alternation("slot_words", "feature_owner")
 _FEATURE_BEFORE = re.compile(
-    r"\b(?:the|de|het|our|onze)\s+([\w' -]{2,60}?)\s+(?:feature|functie|functionaliteit)\b",
+    rf"\b(?:{_FEATURE_OWNER})\s+([\w' -]{{2,60}}?)\s+"
+    rf"(?:{alternation('slot_words', 'feature_noun')})\b",
     re.I,
 )
 _FEATURE_AFTER = re.compile(
-    r"\b(?:feature|functie)\s*:?\s+(?!workflow|delivery|flow|pipeline|from|van|op\b)"
-    r"([\w'-]+(?:\s+(?!op\b|end\b|from\b|van\b|met\b|with\b|to\b)[\w'-]+){0,4})",
+    rf"\b(?:{alternation('slot_words', 'feature_word')})\s*:?\s+"
+    rf"(?!(?:{alternation('slot_words', 'feature_not_first')})"
+    rf"|(?:{alternation('slot_words', 'feature_not_first_word')})\b)"
+    rf"([\w'-]+(?:\s+(?!(?:{alternation('slot_words', 'feature_stop')})\b)[\w'-]+){{0,4}})",
     re.I,
 )
 
@@ -273,7 +275,7 @@ def extract_feature(text: str, *, answer: bool = False) -> str | None:
             m = pattern.search(text)
             if m:
                 # "the agents to deliver the wishlist feature": the last article wins.
-                last = re.split(r"\b(?:the|de|het|our|onze)\s+", m.group(1), flags=re.I)[-1]
+                last = re.split(rf"\b(?:{_FEATURE_OWNER})\s+", m.group(1), flags=re.I)[-1]
                 name = _tidy(_COMMAND_WORDS.sub("", last))
                 if name:
                     return name

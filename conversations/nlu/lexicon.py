@@ -18,9 +18,9 @@ def _lexicon() -> dict[str, Any]:
 
 def alternation(*path: str) -> str:
     """The phrases at `path` as a regex alternation, longest first (so "ik wil graag" wins
-    over "ik wil"); an underscore in a phrase stands for a space."""
-    phrases = sorted((w.replace("_", " ") for w in words(*path)), key=lambda p: (-len(p), p))
-    return "|".join(re.escape(p) for p in phrases)
+    over "ik wil"); an underscore in a phrase stands for any whitespace."""
+    phrases = sorted(words(*path), key=lambda p: (-len(p), p))
+    return "|".join(r"\s+".join(re.escape(part) for part in p.split("_")) for p in phrases)
 
 
 def words(*path: str) -> frozenset[str]:
