@@ -38,6 +38,7 @@ from conversations.nlu.language import detect_language
 from conversations.nlu.types import IntentResult
 from conversations.outcome import Outcome
 from conversations.replies import render
+from conversations.reply import ReplyKind
 from conversations.state import MAX_LAST_REQUEST_TEXT, PENDING_TTL_SECONDS, Pending, clip
 from conversations.state import ConversationState as State
 
@@ -377,7 +378,7 @@ class DialogueManager:
             slot = spec.slots.get(pending.slot or "")
             asked = slot.question.get(state.lang) if slot and slot.question else pending.slot
             question = render("ask_slot", state.lang, question=asked, again=False)
-        kind = "clarify" if pending.kind == "clarify" else "question"
+        kind: ReplyKind = "clarify" if pending.kind == "clarify" else "question"
         return Outcome(
             kind, render("take_your_time", state.lang, question=question), pending.intent
         )
@@ -584,9 +585,9 @@ class DialogueManager:
             return Outcome("answer", render("abandoned", state.lang), named.NAMED_INTENT)
         value = named.answer_value(pending.slot or "", text, self.catalog)
         if not value:
-            question = named.question_for(pending.slot or "", state.lang, self.catalog) or render(
-                "ask_input", state.lang, input=pending.slot, workflow=workflow
-            )
+            question = named.question_for(
+                pending.slot or "", state.lang, self.catalog, workflow
+            ) or render("ask_input", state.lang, input=pending.slot, workflow=workflow)
             again = render("ask_slot", state.lang, question=question, again=True)
             return Outcome("question", again, named.NAMED_INTENT)
         state.add_request_turn(text)
