@@ -209,11 +209,12 @@ _ARTICLE = re.compile(rf"^(?:{alternation('subject', 'article')})\s+", re.I)
 _MIN_SUBJECT = 2  # characters
 # A "subject" made only of these says nothing about what the request is about.
 _GENERIC = words("generic_subject")
+_GENERIC_TAIL = re.compile(rf"\s+(?:{alternation('subject', 'tail_cue')})\s+([\w' ]+)$", re.I)
 
 
 def _drop_generic_tail(subject: str) -> str:
     """ "the api for vulnerabilities" -> "the api": a tail of generic words adds nothing."""
-    m = re.search(r"\s+(?:for|on|op|voor|naar|in)\s+([\w' ]+)$", subject, re.I)
+    m = _GENERIC_TAIL.search(subject)
     if m and all(w in _GENERIC for w in re.findall(r"[\w']+", m.group(1).lower())):
         return subject[: m.start()]
     return subject
