@@ -40,6 +40,7 @@ chat: migrate
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 test-fast: install
@@ -48,10 +49,11 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) bmad.db .bmad .pytest_cache .ruff_cache
+	rm -rf $(VENV) bmad.db .bmad .pytest_cache .ruff_cache .mypy_cache
