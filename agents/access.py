@@ -90,9 +90,12 @@ def needed_role(permission: Permission) -> Role:
     raise ValueError(f"no role holds {permission}")
 
 
-def require(role: Role | None, permission: Permission, lang: str = "en") -> None:
-    if not can(role, permission):
+def require(role: Role | None, permission: Permission, lang: str = "en") -> Role:
+    """The role, when it grants `permission`; PermissionDenied (naming the role needed)
+    otherwise - also for someone without a role."""
+    if role is None or not can(role, permission):
         raise PermissionDenied(permission, role, needed_role(permission), lang)
+    return role
 
 
 def permissions_markdown() -> str:

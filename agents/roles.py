@@ -38,9 +38,7 @@ def change_role(
     Raises PermissionDenied (names the role needed) or RoleChangeRefused (last owner).
     """
     with tenant_session(settings.database_url, tenant_id) as session:
-        actor_role = role_of(session, actor_id)
-        require(actor_role, "manage_roles", lang)
-        assert actor_role is not None
+        actor_role = require(role_of(session, actor_id), "manage_roles", lang)
         previous = role_of(session, target_id)
         if not actor_role.at_least(role):
             raise PermissionDenied("manage_roles", actor_role, role, lang)

@@ -176,7 +176,8 @@ class DialogueManager:
     # -- answering what is pending ------------------------------------------------------
     def _answer_pending(self, state: State, message: Message, text: str) -> Decision | None:
         pending = state.pending
-        assert pending is not None
+        if pending is None:
+            return None
         spec = self.catalog.get(pending.intent)
         if spec is None and pending.workflow is None:
             state.clear_request()
@@ -208,9 +209,8 @@ class DialogueManager:
         if self._starts_new_request(probe, result, switch):
             state.clear_request()
             return self._new_request(state, message, probe, result), result
-        if pending.workflow is not None:
+        if pending.workflow is not None or spec is None:
             return self._answer_named(state, message, text, pending), None
-        assert spec is not None
         # (b) a correction of a value given before.
         if (
             corrected is not None
@@ -244,8 +244,9 @@ class DialogueManager:
         """ "yes, and also write the release notes": the confirmed action first, then the
         other request, in one reply; neither is dropped."""
         first = self._answer_pending(state, message, yes)
-        assert first is not None  # a bare yes always answers a confirmation
         second, result = self._decide(state, message, rest)
+        if first is None:  # not expected: a bare yes always answers a confirmation
+            return second, result
         return _combined(first[0], second), result
 
     def _quick_answer(
@@ -258,7 +259,8 @@ class DialogueManager:
                 state.clear_request()
                 return Outcome("answer", render("abandoned", state.lang), pending.intent), None
             return None
-        assert spec is not None
+        if spec is None:
+            return None
         if pending.kind == "confirm" and words.is_bare_yes_no(text):
             # Only a bare yes/no here: "yes but to staging" changes what is confirmed.
             if words.is_yes(text):

@@ -100,7 +100,8 @@ def _values(
 ) -> dict[str, Any]:
     info = get_task(agent, task)
     agent_info = get_agent(agent)
-    assert info is not None and agent_info is not None
+    if info is None or agent_info is None:
+        raise LookupError(f"unknown agent task {agent}.{task}")
     subject = next((inputs[k] for k in info.inputs if inputs.get(k)), "")
     return {
         "agent": agent,

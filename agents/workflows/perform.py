@@ -57,7 +57,8 @@ def perform(settings: Settings, ctx: StepContext) -> AgentResult:
         # Test-only templates; never longer than the step may take.
         time.sleep(min(float(ctx.inputs[ctx.spec.sleep_input]), ctx.spec.timeout_seconds))
     if ctx.kind == "agent":
-        assert ctx.agent and ctx.task
+        if not (ctx.agent and ctx.task):  # the template validator requires both
+            raise ValueError(f"agent step {ctx.step!r} has no agent or task")
         fetched = fetch_for_task(settings, ctx.tenant_id, ctx.task, ctx.inputs, ctx.lang)
         result = run_task(
             settings,

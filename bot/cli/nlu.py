@@ -113,8 +113,7 @@ def eval_(
             report = run_clinc(clinc150)
         except ClincDataError as err:
             raise fail(str(err), 2) from err
-    else:
-        assert data is not None
+    elif data is not None:  # exactly one of the two was given (checked above)
         report = _eval_chatops(settings, data, llm)
     _print_summary(report)
     if json_out:

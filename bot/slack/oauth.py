@@ -44,7 +44,9 @@ def redirect_uri(settings: Settings) -> str:
 
 
 def oauth_settings(settings: Settings) -> OAuthSettings:
-    assert settings.slack_client_id and settings.slack_client_secret
+    client_id, client_secret = settings.slack_client_id, settings.slack_client_secret
+    if not (client_id and client_secret):
+        raise RuntimeError("Slack OAuth needs BMAD_SLACK_CLIENT_ID and BMAD_SLACK_CLIENT_SECRET")
 
     def on_success(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
@@ -58,8 +60,8 @@ def oauth_settings(settings: Settings) -> OAuthSettings:
         return args.default.failure(args)
 
     return OAuthSettings(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret.get_secret_value(),
+        client_id=client_id,
+        client_secret=client_secret.get_secret_value(),
         scopes=BOT_SCOPES,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,

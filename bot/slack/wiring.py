@@ -57,8 +57,10 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
         ensure_configured(settings)  # the turn task is sent to the shared broker
     bolt, settled = bolt_app_for(settings)
     app.state.slack_bolt = bolt
-    assert settings.slack_signing_secret is not None  # create_app mounts Slack only then
-    secret = settings.slack_signing_secret.get_secret_value()
+    signing = settings.slack_signing_secret
+    if signing is None:  # create_app mounts Slack only when it is set
+        raise RuntimeError("mounting Slack needs BMAD_SLACK_SIGNING_SECRET")
+    secret = signing.get_secret_value()
     mount_routes(app, bolt, secret, inline_events=settled)
     register_slack_notifiers(settings)
 

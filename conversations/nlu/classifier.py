@@ -76,10 +76,14 @@ class IntentClassifier:
         self.train_seconds = time.perf_counter() - started
         return self
 
+    def _trained(self) -> Pipeline:
+        if self.pipeline is None:
+            raise RuntimeError("the intent classifier is not trained")
+        return self.pipeline
+
     @property
     def classes(self) -> list[str]:
-        assert self.pipeline is not None, "classifier is not trained"
-        return [str(c) for c in self.pipeline.classes_]
+        return [str(c) for c in self._trained().classes_]
 
     def decision_values(self, texts: Sequence[str]) -> np.ndarray:
         """SVM scores per class.
@@ -88,11 +92,11 @@ class IntentClassifier:
         the same numbers as `Pipeline.decision_function` without its per-call validation
         overhead, which dominated single-message latency.
         """
-        assert self.pipeline is not None, "classifier is not trained"
-        model: LinearSVC = self.pipeline.named_steps["model"]
+        pipeline = self._trained()
+        model: LinearSVC = pipeline.named_steps["model"]
         if model.coef_.shape[0] == 1:  # binary problems keep sklearn's one-column layout
-            return np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64)
-        union = self.pipeline.named_steps["features"]
+            return np.asarray(pipeline.decision_function(list(texts)), dtype=np.float64)
+        union = pipeline.named_steps["features"]
         blocks = [part.transform(list(texts)) for _, part in union.transformer_list]
         features = sparse.hstack(blocks, format="csr")
         return np.asarray(features @ model.coef_.T + model.intercept_, dtype=np.float64)
@@ -115,8 +119,7 @@ class IntentClassifier:
         """Single words the word-level features know: these are never typo-corrected."""
         cached = self.__dict__.get("_known_words")
         if cached is None:
-            assert self.pipeline is not None, "classifier is not trained"
-            union = self.pipeline.named_steps["features"]
+            union = self._trained().named_steps["features"]
             vocabulary = dict(union.transformer_list)["words"].vocabulary_
             cached = frozenset(w for w in vocabulary if " " not in w)
             self.__dict__["_known_words"] = cached

@@ -93,7 +93,8 @@ def cross_validated_calibration(
         classes = model.classes
         values.append(model.decision_values(list(texts_arr[test_idx])))
         truth.extend(labels_arr[test_idx])
-    assert classes is not None
+    if classes is None:
+        raise ValueError("calibration needs at least one fold")
     stacked = np.vstack(values)
     temperature = fit_temperature(stacked, classes, truth)
     threshold = choose_threshold(softmax(stacked, temperature), classes, truth)

@@ -114,7 +114,8 @@ def _stale(session: Session, tenant_id: str, kind: str, created: int) -> bool:
 
 def _apply(settings: Settings, session: Session, tenant_id: str, kind: str, obj: Any) -> None:
     tenant = session.get(Tenant, tenant_id)
-    assert tenant is not None
+    if tenant is None:  # _tenant_for found it; only a concurrent delete gets here
+        raise LookupError(f"tenant {tenant_id} is gone")
     account = ensure_account(session, tenant_id)
     before = {"plan": tenant.plan, "status": account.subscription_status}
     customer = _get(obj, "customer")

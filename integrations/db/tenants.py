@@ -93,7 +93,8 @@ def ensure_user(
     except IntegrityError:
         pass
     user = find_user(session, external_id)
-    assert user is not None  # either we inserted it or the winner of the race did
+    if user is None:  # either we inserted it or the winner of the race did
+        raise RuntimeError(f"user {external_id} was neither inserted nor found")
     return user
 
 
