@@ -104,8 +104,14 @@ def test_the_heartbeat_keeps_a_long_step_leased(embedded_settings: Settings, ten
 def test_a_lease_never_outlives_the_step_timeout(embedded_settings: Settings, tenant: str) -> None:
     """A hung step stops being renewed at timeout + grace, so its retry policy applies."""
     settings = embedded_settings.model_copy(
-        update={"step_heartbeat_seconds": 0.05, "step_lease_seconds": 30}
+        # no embedded beat: this test's own sweep() must be the one that re-queues
+        update={
+            "step_heartbeat_seconds": 0.05,
+            "step_lease_seconds": 30,
+            "embedded_beat_seconds": 0,
+        }
     )
+    service = WorkflowService(settings)  # this process's embedded runtime runs the retry
     run_id, step_id = _queued_step(settings, tenant, timeout=1)
     assert _claim(settings, tenant, step_id, lease=settings.step_lease_seconds)
     step = _step(settings, tenant, step_id)
@@ -131,6 +137,6 @@ def test_a_lease_never_outlives_the_step_timeout(embedded_settings: Settings, te
             )
         )
     assert [d["attempt"] for d in queued].count(2) == 1, queued
-    WorkflowService(settings).wait_settled(tenant, [run_id], timeout=30)
+    service.wait_settled(tenant, [run_id], timeout=30)
     step = _step(settings, tenant, step_id)
     assert step.status == "succeeded" and step.attempt == 2
