@@ -9,16 +9,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.api import billing, catalog, messages, notices, runs, users, webhooks
+from bot.api import (
+    audit,
+    catalog,
+    messages,
+    notices,
+    privacy,
+    runs,
+    usage,
+    users,
+    webhooks,
+)
 
-# billing.router serves /usage (quotas, period, next invoice) and /audit; it superseded
-# usage.router, whose {tenant, plan} fields it keeps.
 RESOURCES = [
     messages.router,
     notices.router,
     runs.router,
     catalog.router,
-    billing.router,
+    usage.router,
+    audit.router,
+    privacy.router,
     webhooks.router,
     users.router,
 ]
