@@ -57,7 +57,7 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _string_import(node: ast.Call) -> str | None:
+def string_import(node: ast.Call) -> str | None:
     """`importlib.import_module("x.y")`, `import_module("x.y")` or `__import__("x.y")`."""
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
@@ -93,7 +93,7 @@ def raw_imports(path: Path, module: str) -> set[tuple[str, ...]]:
             else:
                 prefix = node.module or ""
             found.update((f"{prefix}.{alias.name}", prefix) for alias in node.names)
-        elif isinstance(node, ast.Call) and (target := _string_import(node)):
+        elif isinstance(node, ast.Call) and (target := string_import(node)):
             found.add((target,))
         for child in ast.iter_child_nodes(node):
             visit(child)

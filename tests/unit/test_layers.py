@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_import_cycles import string_import
+
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = ["bot", "conversations", "agents", "integrations"]
 
@@ -23,18 +25,9 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Call) and (target := _string_import(node)):
+        elif isinstance(node, ast.Call) and (target := string_import(node)):
             found.add(target.split(".")[0])
     return found
-
-
-def _string_import(node: ast.Call) -> str | None:
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name not in {"import_module", "__import__"} or not node.args:
-        return None
-    first = node.args[0]
-    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
 
 
 def test_check_sees_importlib(tmp_path: Path) -> None:
