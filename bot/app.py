@@ -8,7 +8,7 @@ from bot import health, warmup
 from bot.access_log import AccessLog
 from bot.api.router import build_router as build_api_router
 from bot.ascii_headers import AsciiHeaders
-from bot.billing.webhooks import router as billing_router
+from bot.billing.routes import router as billing_router
 from bot.console_web.wiring import install_console
 from bot.error_handlers import install_error_handlers
 from bot.http_metrics import RecordMetrics

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from bot.billing.webhooks import router
+from bot.billing.routes import router
 from bot.error_handlers import install_error_handlers
 from integrations.billing.period import current_period
 from integrations.db.models import Role, UsageEntry
