@@ -74,7 +74,13 @@ def run_out(view: RunView) -> RunOut:
     return RunOut.model_validate({**view.model_dump(), "id": view.public_id})
 
 
-@router.get("/runs", response_model=RunList, responses=ERRORS)
+LIST_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    404: {"model": ErrorOut, "description": "the cursor names no run of this tenant"},
+}
+
+
+@router.get("/runs", response_model=RunList, responses=LIST_ERRORS)
 def list_runs(
     principal: PrincipalDep,
     settings: SettingsDep,
@@ -94,7 +100,7 @@ def list_runs(
     try:
         before = service.resolve(principal.tenant_id, cursor) if cursor else None
     except RunNotFound:
-        return error_body(422, "invalid_cursor", "the cursor names no run of this tenant")
+        return error_body(404, "unknown_cursor", "the cursor names no run of this tenant")
     views = service.list_runs(
         principal.tenant_id, conversation_key=key, status=status, limit=limit + 1, before=before
     )

@@ -73,6 +73,8 @@ def test_the_api_addresses_runs_by_opaque_ids_only(
         "/api/v1/runs", params={"limit": 1, "cursor": page["next_cursor"]}, headers=key
     ).json()
     assert [r["id"] for r in rest["runs"]] == [first["id"]]
+    gone = client.get("/api/v1/runs", params={"cursor": "run_" + "0" * 32}, headers=key)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "unknown_cursor"
 
 
 def test_outbound_payloads_carry_the_opaque_run_id(
