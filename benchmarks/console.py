@@ -36,8 +36,11 @@ TENANT = "bench"
 STEPS = (("plan", "agent", "devops"), ("approval", "approval", None), ("deploy", "deploy", None))
 
 
-def _seed(settings: Settings) -> int:
+def _seed(settings: Settings) -> str:
+    """Seeds the runs; returns the public id of the run 500 from the newest (a later page's
+    cursor)."""
     start = datetime.now(UTC) - timedelta(days=10)
+    public_ids: list[str] = []
     with admin_session(settings.database_url) as session:
         create_tenant(session, TENANT, TENANT, "self_hosted")
     with tenant_session(settings.database_url, TENANT) as session:
@@ -56,6 +59,7 @@ def _seed(settings: Settings) -> int:
             )
             session.add(run)
             session.flush()
+            public_ids.append(run.public_id)
             for pos, (name, kind, agent) in enumerate((*STEPS, ("notify", "notify", None))):
                 session.add(
                     WorkflowStep(
@@ -71,7 +75,7 @@ def _seed(settings: Settings) -> int:
                         finished_at=at + timedelta(seconds=2),
                     )
                 )
-        return run.id
+        return public_ids[-500]
 
 
 def _time(client: TestClient, path: str) -> dict[str, float]:
@@ -99,7 +103,7 @@ def main() -> None:
             _env_file=None,
         )
         upgrade(settings.database_url)
-        last = _seed(settings)
+        cursor = _seed(settings)
         client = TestClient(create_app(settings))
         token = make_link_token(settings, TENANT, "admin")
         assert client.get(f"/console/signin?token={token}").status_code == 200
@@ -108,7 +112,7 @@ def main() -> None:
             "runs": RUNS,
             "repeat": REPEAT,
             "first_page": _time(client, "/console/runs"),
-            "page_by_cursor": _time(client, f"/console/runs?cursor={last - 500}"),
+            "page_by_cursor": _time(client, f"/console/runs?cursor={cursor}"),
             "waiting_filter": _time(client, "/console/runs?status=waiting_approval"),
         }
     print(json.dumps(result))
