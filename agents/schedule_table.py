@@ -2,7 +2,7 @@
 
 Data only, so that the Celery app (`agents.queue`, beat's `beat_schedule`) reads it without
 importing what the jobs run; the job bodies, the embedded scheduler and the reasons for one
-table are in `agents.schedule`.
+table are in `agents.workflows.schedule`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ Clock = Literal["beat", "poll", "own"]
 class Job:
     name: str  # beat entry name, also the metric label
     task: str  # Celery task name (registered in agents/tasks.py or integrations/*/tasks.py)
-    # What it runs: `agents.schedule.RUNNERS[name]`.
+    # What it runs: `agents.workflows.schedule.RUNNERS[name]`.
     every: float | None = None  # seconds, or
     cron: dict[str, Any] = field(default_factory=dict)  # crontab(**cron)
-    clock: Clock = "own"  # embedded cadence: see `agents.schedule`'s docstring
+    clock: Clock = "own"  # embedded cadence: see `agents.workflows.schedule`'s docstring
 
     def celery_schedule(self) -> float | crontab:
         return self.every if self.every is not None else crontab(**self.cron)

@@ -18,10 +18,10 @@ from celery import Task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from agents.queue import celery_app
-from agents.schedule import JOBS, run_job
 from agents.workflows.dispatch import RUN_STEP_TASK
 from agents.workflows.executor import execute_step
 from agents.workflows.lease import busy_for
+from agents.workflows.schedule import JOBS, run_job
 from integrations.settings import get_settings
 
 OUTAGES = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
@@ -64,5 +64,5 @@ def expire_approvals() -> dict[str, int]:
 @celery_app.task(name="bmad.record_outbox_lag", ignore_result=True)
 def record_outbox_lag() -> dict[str, float]:
     """The same job body as the embedded scheduler's (every known type reported, 0 when
-    drained): one definition in agents/schedule.py for both clocks."""
+    drained): one definition in agents/workflows/schedule.py for both clocks."""
     return run_job(JOBS["outbox-lag"], get_settings())

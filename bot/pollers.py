@@ -3,7 +3,8 @@
 Embedded mode (`queue == "eager"`) has no Celery beat, so the outbox deliverers (outbound
 webhooks, emails and admin DMs) run from a scheduler thread started and stopped with the
 app; `webhook_poll_seconds <= 0` turns it off (tests drive delivery themselves). The other
-jobs of `agents.schedule.SCHEDULE` run in the process-wide embedded beat, started here too.
+jobs of `agents.schedule_table.SCHEDULE` run in the process-wide embedded beat, started here
+too.
 """
 
 from __future__ import annotations

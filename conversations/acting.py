@@ -7,8 +7,8 @@ left to the pipeline's error handling.
 
 from __future__ import annotations
 
-from agents.gate import QuotaExceeded
 from agents.roster import list_agents
+from agents.workflows.gate import QuotaExceeded
 from agents.workflows.loader import list_templates, load_template
 from agents.workflows.service import (
     InvalidTransition,

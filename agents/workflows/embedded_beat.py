@@ -5,7 +5,7 @@ Why: with `BMAD_QUEUE=eager` there is no `bmad beat`, yet approvals must still e
 expire, a hung step must still be retried, old runs must be purged (retention), usage
 metered to Stripe and the weekly digest sent. One thread per database per process, started
 by `WorkflowService`; `BMAD_EMBEDDED_BEAT_SECONDS=0` turns it off. The jobs and their times
-come from `agents.schedule.SCHEDULE`, the table Celery beat uses too. Starting it also
+come from `agents.workflows.schedule.SCHEDULE`, the table Celery beat uses too. Starting it also
 installs `execute_step` as the thread pool's step runner (`dispatch.use_local_runner`), so
 the executor and the dispatcher need not import each other.
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import threading
 
-from agents.schedule import BEAT_CLOCK, EmbeddedScheduler
 from agents.workflows.dispatch import use_local_runner
 from agents.workflows.executor import execute_step
+from agents.workflows.schedule import BEAT_CLOCK, EmbeddedScheduler
 from integrations.settings import Settings
 
 _started: dict[str, EmbeddedScheduler] = {}

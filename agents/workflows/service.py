@@ -37,6 +37,7 @@ from agents.workflows.errors import (
     WorkflowError,
 )
 from agents.workflows.events import append_event
+from agents.workflows.gate import check_start
 from agents.workflows.loader import load_template
 from agents.workflows.notices import RESULT_KINDS, announce_decision, flush_notices
 from agents.workflows.refund import QUOTA_REF_INPUT
@@ -143,12 +144,10 @@ class WorkflowService:
     ) -> Reservation | None:
         """Hook run inside the start transaction, before the run row exists.
 
-        Role checks and the plan quota (`agents.gate.check_start`): a refusal is a
+        Role checks and the plan quota (`agents.workflows.gate.check_start`): a refusal is a
         `WorkflowError` (NotAllowed / QuotaExceeded); the reserved run's ledger entry
         commits with the run and rolls back with it.
         """
-        from agents.gate import check_start
-
         return check_start(
             self.settings,
             session,

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from agents.gate import QuotaExceeded
+from agents.workflows.gate import QuotaExceeded
 from agents.workflows.service import (
     InvalidTransition,
     NotAllowed,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agents.schedule import poll_scheduler
+from agents.workflows.schedule import poll_scheduler
 from bot.billing import pages, sendgrid_webhook, stripe_webhook
 from bot.pollers import embedded_poller_lifespan
 

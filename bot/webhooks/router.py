@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agents.schedule import poll_scheduler
+from agents.workflows.schedule import poll_scheduler
 from bot.pollers import embedded_poller_lifespan
 from bot.webhooks import alertmanager, generic, github
 

@@ -145,7 +145,7 @@ RATE_LIMITED = Counter(
     "bmad_rate_limited_total", "Turns refused by a rate limit (user or tenant)", ["scope"]
 )
 
-# Scheduled jobs (agents/schedule.py), whichever runner ran them.
+# Scheduled jobs (agents/workflows/schedule.py), whichever runner ran them.
 SCHEDULED_JOB_RUNS = Counter(
     "bmad_scheduled_job_runs_total", "Scheduled job runs by outcome", ["job", "outcome"]
 )

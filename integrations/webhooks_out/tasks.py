@@ -1,4 +1,4 @@
-"""Celery task that drains the webhook outbox in production (schedule: agents/schedule.py)."""
+"""Celery task that drains the webhook outbox in production (when: agents/schedule_table.py)."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@
 tick must end): with one batch per tick, another tenant's backlog at a dead receiver would
 push everyone's first attempts and retries out by minutes.
 Production runs it from a Celery beat task, the embedded default
-from the HTTP app's scheduler thread (both from `agents.schedule.SCHEDULE`), and tests call
-it with an explicit `now` to step through the backoff schedule.
+from the HTTP app's scheduler thread (both from `agents.schedule_table.SCHEDULE`), and tests
+call it with an explicit `now` to step through the backoff schedule.
 """
 
 from __future__ import annotations

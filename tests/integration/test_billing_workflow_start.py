@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from agents.gate import QuotaExceeded
 from agents.workflows.errors import NotAllowed, WorkflowError
+from agents.workflows.gate import QuotaExceeded
 from agents.workflows.service import WorkflowService
 from integrations.billing.plans import get_plan
 from integrations.db.models import Role, UsageEntry, WorkflowRun

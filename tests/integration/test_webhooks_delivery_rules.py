@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from agents.schedule import EmbeddedScheduler
+from agents.workflows.schedule import EmbeddedScheduler
 from agents.workflows.service import WorkflowService
 from integrations.db.events import enqueue_event
 from integrations.db.models import Role, WebhookDelivery, WebhookEndpoint

@@ -42,7 +42,7 @@ def test_lag_grows_until_delivered(embedded_settings: Settings, tenant_id: str) 
 def test_the_scheduled_job_reports_a_drained_outbox_as_zero(embedded_settings: Settings) -> None:
     """A fresh process with nothing pending still exports the series (as 0): a dashboard
     shows 0, not "no data", and the metric exists for Prometheus to scrape."""
-    from agents.schedule import JOBS, run_job
+    from agents.workflows.schedule import JOBS, run_job
 
     run_job(JOBS["outbox-lag"], embedded_settings)
     assert _lag("email.send") == 0

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from agents.queue import configure_celery
-from agents.schedule import BEAT_CLOCK, JOBS, POLL_CLOCK, SCHEDULE, EmbeddedScheduler
+from agents.workflows.schedule import BEAT_CLOCK, JOBS, POLL_CLOCK, SCHEDULE, EmbeddedScheduler
 from integrations.billing.accounts import get_account
 from integrations.billing.customers import ensure_customer
 from integrations.billing.quota import reserve_run
