@@ -6,7 +6,6 @@ deploy hook) and may be slow; it runs outside any database transaction.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +52,6 @@ class DeployHookError(UserSafeError):
 
 
 def perform(settings: Settings, ctx: StepContext) -> AgentResult:
-    if ctx.spec.sleep_input and ctx.inputs.get(ctx.spec.sleep_input):
-        # Test-only templates; never longer than the step may take.
-        time.sleep(min(float(ctx.inputs[ctx.spec.sleep_input]), ctx.spec.timeout_seconds))
     if ctx.kind == "agent":
         if not (ctx.agent and ctx.task):  # the template validator requires both
             raise ValueError(f"agent step {ctx.step!r} has no agent or task")

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from integrations.backoff import exponential
+from integrations.backoff import DEFAULT_JITTER, next_retry
 
 StepKind = Literal["agent", "approval", "notify", "deploy"]
 
@@ -23,13 +23,18 @@ class RetryPolicy(BaseModel):
     backoff_factor: float = Field(2.0, ge=1)
     max_backoff_seconds: float = Field(300.0, ge=0)
 
-    def delay_before(self, attempt: int) -> float:
-        """Seconds to wait before `attempt` (2 = first retry; jittered, capped)."""
-        return exponential(
-            attempt - 1,
+    def next_delay(
+        self, attempts_made: int, *, give_up: bool = False, jitter: float = DEFAULT_JITTER
+    ) -> float | None:
+        """Seconds before the next attempt (jittered, capped), or None: fail the step."""
+        return next_retry(
+            attempts_made,
+            self.max_attempts,
             base=self.backoff_seconds,
             factor=self.backoff_factor,
             cap=self.max_backoff_seconds,
+            give_up=give_up,
+            jitter=jitter,
         )
 
 
@@ -53,9 +58,6 @@ class StepSpec(BaseModel):
     escalate_to: str | None = None
     # notify steps: which reply template to post (prompts/workflows/<lang>/<message>.md)
     message: str = "run_summary"
-    # Test-only: the input whose value (seconds) the step sleeps before working, so a test
-    # can kill a worker mid-step. Built-in templates never set it.
-    sleep_input: str | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> StepSpec:

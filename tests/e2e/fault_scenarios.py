@@ -43,8 +43,9 @@ from tests.e2e.fault_support import (
     wait_drained,
     wait_until,
 )
+from tests.fakes.deploy_hook import DeployHookServer
 from tests.own_services import OwnPostgres, OwnRedis
-from tests.unit.agents.conftest import SLOW_TEMPLATE, place_template
+from tests.unit.agents.conftest import place_slow_template
 
 
 def _send_spread(sender: SlackSender, team: str, events: int, spacing: float) -> None:
@@ -133,23 +134,23 @@ def slack_replica_kill(
         return counts
 
 
-def _workflow_setup(
-    settings: Settings, sleep_seconds: float, timeout: int
-) -> tuple[WorkflowService, str]:
+def _workflow_setup(settings: Settings, hook_url: str, timeout: int) -> tuple[WorkflowService, str]:
+    """A tenant whose `test_slow` runs hold a worker as long as the deploy hook at
+    `hook_url` (a slow `DeployHookServer`) takes to answer."""
     tenant = f"t{uuid.uuid4().hex[:12]}"
     make_tenant(settings.database_url, tenant, plan="enterprise")  # no run quota
     with tenant_session(settings.database_url, tenant) as session:
         set_role(session, tenant, "dev", Role.owner)
-    place_template(settings, tenant, "test_slow", SLOW_TEMPLATE.format(timeout=timeout))
+    place_slow_template(settings, tenant, hook_url, timeout=timeout)
     return WorkflowService(settings), tenant
 
 
-def _start_runs(service: WorkflowService, tenant: str, runs: int, sleep: float) -> list[int]:
+def _start_runs(service: WorkflowService, tenant: str, runs: int) -> list[int]:
     def start(i: int) -> int:
         return service.start(
             tenant_id=tenant,
             workflow="test_slow",
-            inputs={"feature": f"feature {i}", "sleep_seconds": str(sleep)},
+            inputs={"feature": f"feature {i}"},
             conversation_key=f"{tenant}:api:fault{i}",
             user_id="dev",
         ).id
@@ -206,6 +207,7 @@ def _settings(database_url: str, redis_url: str, env: dict[str, str], data: Path
         queue="celery",
         celery_queue=env["BMAD_CELERY_QUEUE"],
         data_dir=str(data),
+        webhook_allow_private=True,
         _env_file=None,
     )
 
@@ -227,7 +229,11 @@ def worker_kill_mid_step(
     Celery's main process sees WorkerLostError and requeues the messages, which take the
     steps over once their leases ran out (no sweeper involved, no replacement needed)."""
     data = workdir / "data"
-    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake:
+    with (
+        OwnRedis(workdir) as redis,
+        FakeSlackAPI() as fake,
+        DeployHookServer(delay=sleep_seconds) as hook,
+    ):
         env = production_env(
             fake.api_url,
             database_url,
@@ -237,28 +243,16 @@ def worker_kill_mid_step(
             **(lease or {}),
         )
         settings = _settings(database_url, redis.url, env, data)
-        service, tenant = _workflow_setup(settings, sleep_seconds, timeout=60)
+        service, tenant = _workflow_setup(settings, hook.url, timeout=60)
         worker = start_worker(env, workdir / "worker1.log", concurrency=runs)
         beat: Beat | None = None
         replacement = None
         try:
             beat = Beat(env, workdir / "beat.log", workdir)
-            run_ids = _start_runs(service, tenant, runs, sleep_seconds)
+            run_ids = _start_runs(service, tenant, runs)
 
-            def running() -> int:
-                with tenant_session(settings.database_url, tenant) as session:
-                    return int(
-                        session.scalar(
-                            select(func.count())
-                            .select_from(WorkflowStep)
-                            .where(
-                                WorkflowStep.run_id.in_(run_ids), WorkflowStep.status == "running"
-                            )
-                        )
-                        or 0
-                    )
-
-            wait_until(lambda: running() >= runs, 60, "every run's step to start")
+            # Every run's deploy call is in flight: the steps are mid-way.
+            wait_until(lambda: len(hook.received) >= runs, 60, "every run's step to start")
             if only_pool:
                 killed_at = time.monotonic()
                 for child in _children(worker.proc.pid):
@@ -308,16 +302,21 @@ def postgres_outage(
 ) -> dict[str, Any]:
     """Runs on a worker (beat running) while PostgreSQL is stopped for `outage_seconds`."""
     data = workdir / "data"
-    with OwnRedis(workdir) as redis, OwnPostgres() as pg, FakeSlackAPI() as fake:
+    with (
+        OwnRedis(workdir) as redis,
+        OwnPostgres() as pg,
+        FakeSlackAPI() as fake,
+        DeployHookServer(delay=sleep_seconds) as hook,
+    ):
         upgrade(pg.url)
         env = production_env(fake.api_url, pg.url, redis.url, model_dir, BMAD_DATA_DIR=str(data))
         settings = _settings(pg.url, redis.url, env, data)
-        service, tenant = _workflow_setup(settings, sleep_seconds, timeout=60)
+        service, tenant = _workflow_setup(settings, hook.url, timeout=60)
         worker = start_worker(env, workdir / "worker.log", concurrency=2)
         beat: Beat | None = None
         try:
             beat = Beat(env, workdir / "beat.log", workdir)
-            run_ids = _start_runs(service, tenant, runs, sleep_seconds)
+            run_ids = _start_runs(service, tenant, runs)
             pg.stop()
             time.sleep(outage_seconds)  # the outage itself
             pg.start()
@@ -345,13 +344,18 @@ def turn_behind_step_backlog(
     """`queued_steps` slow steps waiting on one worker (concurrency 2), then a Slack
     mention: the reply comes from the turn queue, not from behind the backlog."""
     data = workdir / "data"
-    with OwnRedis(workdir) as redis, FakeSlackAPI() as fake, ExitStack() as running:
+    with (
+        OwnRedis(workdir) as redis,
+        FakeSlackAPI() as fake,
+        DeployHookServer(delay=sleep_seconds) as hook,
+        ExitStack() as running,
+    ):
         env = production_env(
             fake.api_url, database_url, redis.url, model_dir, BMAD_DATA_DIR=str(data)
         )
         settings = _settings(database_url, redis.url, env, data)
-        service, tenant = _workflow_setup(settings, sleep_seconds, timeout=60)
-        run_ids = _start_runs(service, tenant, queued_steps, sleep_seconds)  # before workers
+        service, tenant = _workflow_setup(settings, hook.url, timeout=60)
+        run_ids = _start_runs(service, tenant, queued_steps)  # before workers
         running.callback(_cancel_unfinished, service, tenant, run_ids)  # last, after the stops
         worker = start_worker(env, workdir / "worker.log", concurrency=2)
         running.callback(worker.stop)

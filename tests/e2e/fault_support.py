@@ -59,6 +59,7 @@ def production_env(
         BMAD_LOG_JSON="false",
         BMAD_RATE_LIMIT_USER_PER_MINUTE="0",
         BMAD_RATE_LIMIT_TENANT_PER_MINUTE="0",
+        BMAD_WEBHOOK_ALLOW_PRIVATE="1",  # the slow deploy hook (a local fake) is on 127.0.0.1
         **extra,
     )
 

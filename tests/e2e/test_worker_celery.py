@@ -28,7 +28,8 @@ from integrations.db.tenants import set_role
 from integrations.settings import Settings
 from tests.conftest import make_tenant
 from tests.e2e.worker_support import ROOT, Worker, worker_env
-from tests.unit.agents.conftest import SLOW_TEMPLATE, place_template
+from tests.fakes.deploy_hook import DeployHookServer
+from tests.unit.agents.conftest import place_slow_template
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,7 @@ def celery_settings(pg_url: str, redis_url: str, tmp_path: Path) -> Settings:
         queue="celery",
         celery_queue=QUEUE,
         data_dir=str(tmp_path / "data"),
+        webhook_allow_private=True,  # the slow deploy hook listens on 127.0.0.1
         _env_file=None,
     )
 
@@ -51,7 +53,7 @@ def celery_settings(pg_url: str, redis_url: str, tmp_path: Path) -> Settings:
 def env(celery_settings: Settings, tmp_path: Path) -> dict[str, str]:
     return worker_env(
         celery_settings.database_url, celery_settings.redis_url or "", QUEUE, tmp_path / "data"
-    )
+    ) | {"BMAD_WEBHOOK_ALLOW_PRIVATE": "1"}  # the slow deploy hook listens on 127.0.0.1
 
 
 @pytest.fixture
@@ -125,15 +127,22 @@ def test_feature_delivery_on_celery_workers(
 
 
 def test_worker_killed_mid_step_the_run_still_completes_once(
-    celery_settings: Settings, env: dict[str, str], worker: Worker, tenant: str, tmp_path: Path
+    celery_settings: Settings,
+    env: dict[str, str],
+    worker: Worker,
+    tenant: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    place_template(celery_settings, tenant, "test_slow", SLOW_TEMPLATE.format(timeout=4))
+    hook = DeployHookServer(delay=3).start()  # the deploy holds its worker 3 s
+    request.addfinalizer(hook.stop)
+    place_slow_template(celery_settings, tenant, hook.url, timeout=4)
     ck = f"{tenant}:api:kill"
     service = WorkflowService(celery_settings)
     run = service.start(
         tenant_id=tenant,
         workflow="test_slow",
-        inputs={"feature": "resumable uploads", "sleep_seconds": "3"},
+        inputs={"feature": "resumable uploads"},
         conversation_key=ck,
         user_id="dev",
     )
@@ -147,10 +156,10 @@ def test_worker_killed_mid_step_the_run_still_completes_once(
             ).one()
 
     deadline = time.monotonic() + 60
-    while slow_step().status != "running":
-        assert time.monotonic() < deadline, "the slow step never started"
+    while not hook.received:  # the deploy call is in flight: mid-step
+        assert time.monotonic() < deadline, "the slow step never called the deploy hook"
         time.sleep(0.05)
-    worker.kill()  # mid-step: the step sleeps 3 s before producing its result
+    worker.kill()  # the deploy hook answers only after 3 s
     assert slow_step().status == "running" and slow_step().attempt == 1
 
     replacement = Worker(env, tmp_path / "worker2.log")
@@ -168,7 +177,9 @@ def test_worker_killed_mid_step_the_run_still_completes_once(
     view = service.get(tenant, run.id)
     assert view.status == "succeeded", view
     assert slow_step().attempt == 2
-    assert "resumable uploads" in (slow_step().output or "")
+    # Called again by attempt 2, with the same key the receiver can drop a repeat by.
+    assert len(hook.received) == 2 and len({r["idempotency_key"] for r in hook.received}) == 1
+    assert "resumable uploads" in next(s.output for s in view.steps if s.name == "after")
     notices = [n for _, n in read_notices(celery_settings, tenant, ck)]
     assert [n.step for n in notices if n.kind == "step_result"] == ["slow", "after"]
     assert [n.kind for n in notices].count("run_finished") == 1

@@ -16,6 +16,7 @@ from integrations.db.session import tenant_session
 from integrations.db.tenants import set_role
 from integrations.settings import Settings
 from tests.conftest import make_tenant
+from tests.fakes.deploy_hook import set_deploy_hook
 
 
 @pytest.fixture
@@ -45,14 +46,11 @@ def place_template(settings: Settings, tenant_id: str, name: str, body: str) -> 
 
 SLOW_TEMPLATE = """
 name: test_slow
-description: Test only - a step that sleeps for the `sleep_seconds` input, then a summary.
+description: Test only - a deploy the tenant's hook takes its time over, then a test plan.
 inputs: [feature]
 steps:
   - name: slow
-    kind: agent
-    agent: product_owner
-    task: write_user_story
-    sleep_input: sleep_seconds
+    kind: deploy
     timeout_seconds: {timeout}
     retry: {{max_attempts: 3, backoff_seconds: 0}}
   - name: after
@@ -61,6 +59,14 @@ steps:
     task: create_test_plan
     needs: [slow]
 """
+
+
+def place_slow_template(settings: Settings, tenant_id: str, hook_url: str, timeout: int) -> None:
+    """`test_slow`, whose first step holds its worker as long as the tenant's deploy hook
+    (a `tests/fakes/deploy_hook.py` server with a `delay`) takes to answer. The settings
+    that perform it need `webhook_allow_private` (the hook listens on 127.0.0.1)."""
+    place_template(settings, tenant_id, "test_slow", SLOW_TEMPLATE.format(timeout=timeout))
+    set_deploy_hook(settings, tenant_id, hook_url)
 
 
 def place_broken_template(settings: Settings, tenant_id: str, name: str, body: object) -> None:

@@ -3,50 +3,15 @@ backoff on errors and the compensation step when the retries run out."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from agents.notify import read_notices
 from agents.workflows.service import WorkflowService
-from integrations.db.models import DeployHook
-from integrations.db.session import tenant_session
 from integrations.settings import Settings
-from tests.fakes.http_server import LocalHTTPServer
+from tests.fakes.deploy_hook import DeployHookServer, set_deploy_hook
 from tests.unit.agents.conftest import place_template
-
-
-class HookServer(LocalHTTPServer):
-    """The tenant's own deploy endpoint (outside our system): answers scripted statuses."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        super().__init__()
-        self.statuses = statuses
-        self.received: list[dict] = []
-
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}/deploy"
-
-    def make_handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                server.received.append(json.loads(body))
-                status = server.statuses.pop(0) if server.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-        return Handler
 
 
 @pytest.fixture
@@ -56,8 +21,8 @@ def embedded_settings(embedded_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def hook() -> Iterator[HookServer]:
-    with HookServer([]) as server:
+def hook() -> Iterator[DeployHookServer]:
+    with DeployHookServer() as server:
         yield server
 
 
@@ -89,11 +54,6 @@ def _start(service: WorkflowService, tenant: str):  # type: ignore[no-untyped-de
     return service.get(tenant, run.id)
 
 
-def _set_hook(settings: Settings, tenant: str, url: str) -> None:
-    with tenant_session(settings.database_url, tenant) as session:
-        session.add(DeployHook(tenant_id=tenant, url=url))
-
-
 def test_without_a_hook_the_deploy_is_a_labelled_dry_run(
     embedded_settings: Settings, service: WorkflowService, tenant: str
 ) -> None:
@@ -105,10 +65,10 @@ def test_without_a_hook_the_deploy_is_a_labelled_dry_run(
 
 
 def test_hook_errors_are_retried_with_backoff_then_succeed(
-    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: DeployHookServer
 ) -> None:
     place_template(embedded_settings, tenant, "deploy", FAST_DEPLOY)
-    _set_hook(embedded_settings, tenant, hook.url)
+    set_deploy_hook(embedded_settings, tenant, hook.url)
     hook.statuses[:] = [503, 502]
     run = _start(service, tenant)
     assert run.status == "succeeded"
@@ -125,10 +85,10 @@ def test_hook_errors_are_retried_with_backoff_then_succeed(
 
 
 def test_when_retries_run_out_the_compensation_step_runs_and_the_run_fails(
-    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: DeployHookServer
 ) -> None:
     place_template(embedded_settings, tenant, "deploy", FAST_DEPLOY)
-    _set_hook(embedded_settings, tenant, hook.url)
+    set_deploy_hook(embedded_settings, tenant, hook.url)
     hook.statuses[:] = [500, 500, 500]
     run = _start(service, tenant)
     assert run.status == "failed"
@@ -151,10 +111,10 @@ ROLLBACK_DEPLOY = FAST_DEPLOY.replace(
 
 
 def test_a_failed_deploy_calls_the_hooks_rollback_and_reports_it(
-    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: DeployHookServer
 ) -> None:
     place_template(embedded_settings, tenant, "deploy", ROLLBACK_DEPLOY)
-    _set_hook(embedded_settings, tenant, hook.url)
+    set_deploy_hook(embedded_settings, tenant, hook.url)
     hook.statuses[:] = [500, 500, 500, 202]
     run = _start(service, tenant)
     assert run.status == "failed"
@@ -187,7 +147,7 @@ def test_the_built_in_rollback_without_a_hook_says_so(
 
 
 def test_a_run_that_produced_nothing_is_not_charged_but_a_failed_deploy_after_a_plan_is(
-    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: HookServer
+    embedded_settings: Settings, service: WorkflowService, tenant: str, hook: DeployHookServer
 ) -> None:
     from integrations.billing import counters
     from integrations.billing.period import current_period
@@ -197,7 +157,7 @@ def test_a_run_that_produced_nothing_is_not_charged_but_a_failed_deploy_after_a_
         "    retry: {max_attempts: 2, backoff_seconds: 0.05}\n"
     )
     place_template(embedded_settings, tenant, "deploy", only_deploy)
-    _set_hook(embedded_settings, tenant, hook.url)
+    set_deploy_hook(embedded_settings, tenant, hook.url)
     hook.statuses[:] = [500, 500]
     run = _start(service, tenant)
     assert run.status == "failed" and run.error == "deploy hook answered HTTP 500"

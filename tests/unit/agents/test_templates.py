@@ -43,6 +43,13 @@ def test_builtins_load(embedded_settings: Settings) -> None:
         ("name: bad\nsteps:\n  - {name: a, kind: agent}\n", "agent"),
         ("name: bad\nsteps:\n  - {name: a, kind: notify, need: [b]}\n", "need"),
         ("name: bad\nsteps: [\n", "not valid"),
+        # A tenant cannot make a worker sleep for a time its run inputs choose: the test-only
+        # knob that did this is gone from the product (issue 19 item 4).
+        (
+            "name: bad\nsteps:\n  - {name: a, kind: agent, agent: devops, task: deploy,"
+            " sleep_input: pause}\n",
+            "sleep_input",
+        ),
     ],
 )
 def test_invalid_templates_are_refused(body: str, problem: str) -> None:

@@ -3,6 +3,8 @@ steps in the background thread pool)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import select
 
@@ -15,10 +17,23 @@ from agents.workflows.sweeper import sweep
 from integrations.db.models import AuditEntry, OutboxEvent, WorkflowEvent, WorkflowStep
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
+from tests.fakes.deploy_hook import DeployHookServer, set_deploy_hook
 from tests.polling import wait_until
-from tests.unit.agents.conftest import SLOW_TEMPLATE, place_template
+from tests.unit.agents.conftest import place_slow_template, place_template
 
 CK = "console:test"
+
+
+@pytest.fixture
+def allow_private(embedded_settings: Settings) -> Settings:
+    """For the tests whose deploy hook (a local fake) listens on 127.0.0.1."""
+    return embedded_settings.model_copy(update={"webhook_allow_private": True})
+
+
+@pytest.fixture
+def slow_hook() -> Iterator[DeployHookServer]:
+    with DeployHookServer() as hook:
+        yield hook
 
 
 def _start(svc: WorkflowService, tenant: str, workflow: str, **inputs: str):  # type: ignore[no-untyped-def]
@@ -107,25 +122,27 @@ def test_feature_delivery_runs_in_order_waits_for_approval_then_succeeds(
     assert "approval.approved" in audits
 
 
-def test_parallel_steps_overlap_in_time(
-    embedded_settings: Settings, service: WorkflowService, tenant: str
-) -> None:
+def test_parallel_steps_overlap_in_time(allow_private: Settings, tenant: str) -> None:
+    service = WorkflowService(allow_private)
     place_template(
-        embedded_settings,
+        allow_private,
         tenant,
         "test_parallel",
         """
 name: test_parallel
 steps:
-  - {name: a, kind: agent, agent: architect, task: design_architecture, sleep_input: pause}
-  - {name: b, kind: agent, agent: test_engineer, task: create_test_plan, sleep_input: pause}
+  - {name: a, kind: deploy}
+  - {name: b, kind: deploy}
   - {name: c, kind: notify, message: run_summary, needs: [a, b]}
 """,
     )
-    run = _start(service, tenant, "test_parallel", topic="search", feature="search", pause="0.8")
-    service.wait_settled(tenant, [run.id], timeout=30)
+    with DeployHookServer(delay=0.8) as hook:  # each deploy holds its worker 0.8 s
+        set_deploy_hook(allow_private, tenant, hook.url)
+        run = _start(service, tenant, "test_parallel", service="search", environment="staging")
+        service.wait_settled(tenant, [run.id], timeout=30)
     assert service.get(tenant, run.id).status == "succeeded"
-    events = _events(embedded_settings, tenant, run.id)
+    assert len(hook.received) == 2
+    events = _events(allow_private, tenant, run.id)
     started = {e.step: e.created_at for e in events if e.type == "step.started"}
     finished = {e.step: e.created_at for e in events if e.type == "step.succeeded"}
     # b started before a finished and vice versa: they ran at the same time
@@ -174,10 +191,12 @@ def test_reject_cancels_the_run_and_skips_the_rest(
 
 
 def test_cancel_while_a_step_runs_discards_its_result(
-    embedded_settings: Settings, service: WorkflowService, tenant: str
+    allow_private: Settings, tenant: str, slow_hook: DeployHookServer
 ) -> None:
-    place_template(embedded_settings, tenant, "test_slow", SLOW_TEMPLATE.format(timeout=30))
-    run = _start(service, tenant, "test_slow", feature="slow thing", sleep_seconds="1.5")
+    embedded_settings, service = allow_private, WorkflowService(allow_private)
+    slow_hook.delay = 1.5
+    place_slow_template(embedded_settings, tenant, slow_hook.url, timeout=30)
+    run = _start(service, tenant, "test_slow", feature="slow thing")
     wait_until(
         lambda: service.get(tenant, run.id).steps[0].status == "running", 10, "the step to run"
     )
