@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -188,13 +188,19 @@ def advance(session: Session, run: WorkflowRun) -> list[Dispatch]:
 
 
 def queue_step(
-    session: Session, run: WorkflowRun, step: WorkflowStep, spec: StepSpec, *, attempt: int
+    session: Session,
+    run: WorkflowRun,
+    step: WorkflowStep,
+    spec: StepSpec,
+    *,
+    attempt: int,
+    delay: float = 0.0,
 ) -> Dispatch:
+    """Queue `attempt` of the step, to start `delay` seconds from now (a retry's back-off)."""
     step.status = "queued"
     step.attempt = attempt
     step.queued_at = now()
     step.lease_until = None
-    delay = spec.retry.delay_before(attempt)
     append_event(
         session,
         run.tenant_id,
@@ -270,13 +276,21 @@ def finish(
     return True
 
 
+class Claim(NamedTuple):
+    """A claimed step attempt: its run, the step row and when this attempt started."""
+
+    run: WorkflowRun
+    step: WorkflowStep
+    started_at: datetime
+
+
 def claim_step(
     session: Session,
     tenant_id: str,
     step_id: int,
     attempt: int,
     lease_seconds: float = 30.0,
-) -> tuple[WorkflowRun, WorkflowStep] | None:
+) -> Claim | None:
     """Mark this attempt running; None when it is not ours to run (stale or duplicate).
 
     A step still `running` this attempt whose lease ran out lost its worker (SIGKILL, OOM):
@@ -303,11 +317,11 @@ def claim_step(
     spec = spec_of(run, step)
     step.status = "running"
     step.started_at = at
-    step.lease_until = lease_end(step.started_at, spec, lease_seconds, at)
+    step.lease_until = lease_end(at, spec, lease_seconds, at)
     append_event(
         session, tenant_id, run.id, "step.started", step=step.name, details={"attempt": attempt}
     )
-    return run, step
+    return Claim(run, step, at)
 
 
 def lease_end(started_at: datetime, spec: StepSpec, lease_seconds: float, at: datetime) -> datetime:
@@ -398,8 +412,9 @@ def retry_or_fail(
         step=step.name,
         details={"attempt": step.attempt, "error": step.error},
     )
-    if not final and step.attempt < spec.retry.max_attempts:
-        return [queue_step(session, run, step, spec, attempt=step.attempt + 1)]
+    delay = spec.retry.next_delay(step.attempt, give_up=final)
+    if delay is not None:
+        return [queue_step(session, run, step, spec, attempt=step.attempt + 1, delay=delay)]
     step.status = "failed"
     step.finished_at = now()
     step.lease_until = None

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from agents.crew.runner import Upstream
 from agents.workflows.dispatch import dispatch
 from agents.workflows.engine import (
+    Dispatch,
     claim_step,
     complete_step,
     fail_attempt,
@@ -29,6 +30,8 @@ from agents.workflows.lease import Heartbeat
 from agents.workflows.notices import flush_notices
 from agents.workflows.perform import StepContext, UserSafeError, perform
 from agents.workflows.refund import refund_if_no_result
+from agents.workflows.spec import WorkflowTemplate
+from integrations.backoff import call_outlasting
 from integrations.billing.quota import record_step_tokens
 from integrations.db.session import tenant_session
 from integrations.observability.logging import bound_context, get_logger
@@ -91,7 +94,7 @@ def _execute(settings: Settings, ctx: StepContext) -> str:
         log.warning("step_attempt_failed", error=type(err).__name__, detail=str(err)[:200])
         reason = _describe(err, ctx.lang)
 
-        def record_failure() -> list | None:  # type: ignore[type-arg]
+        def record_failure() -> list[Dispatch] | None:
             with tenant_session(settings.database_url, tenant_id) as session:
                 return fail_attempt(session, tenant_id, step_id, attempt, reason)
 
@@ -104,7 +107,7 @@ def _execute(settings: Settings, ctx: StepContext) -> str:
             time.perf_counter() - started
         )
 
-        def record_success() -> list | None:  # type: ignore[type-arg]
+        def record_success() -> list[Dispatch] | None:
             with tenant_session(settings.database_url, tenant_id) as session:
                 return complete_step(
                     session,
@@ -126,7 +129,7 @@ def _execute(settings: Settings, ctx: StepContext) -> str:
             # produce it again, so the step fails once, saying why, and gives the quota back.
             log.warning("step_result_refused", error=type(err.orig).__name__)
 
-            def record_refused() -> list | None:  # type: ignore[type-arg]
+            def record_refused() -> list[Dispatch] | None:
                 with tenant_session(settings.database_url, tenant_id) as session:
                     return fail_attempt(
                         session, tenant_id, step_id, attempt, BAD_DATA_ERROR, final=True
@@ -153,17 +156,12 @@ def _execute(settings: Settings, ctx: StepContext) -> str:
 def _with_db_retries(record: Callable[[], T]) -> T:
     """The work is done; do not lose it to a database restart: retry the transaction with
     backoff (it is idempotent: only a still-running attempt can record its result)."""
-    deadline = time.monotonic() + RECORD_RETRY_SECONDS
-    delay = 0.5
-    while True:
-        try:
-            return record()
-        except (OperationalError, InterfaceError) as err:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("step_record_retry", error=type(err).__name__, in_seconds=delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    return call_outlasting(
+        record,
+        (OperationalError, InterfaceError),
+        within=RECORD_RETRY_SECONDS,
+        event="step_record_retry",
+    )
 
 
 def _describe(err: Exception, lang: str) -> str:
@@ -183,8 +181,7 @@ def _claim(
         claimed = claim_step(session, tenant_id, step_id, attempt, settings.step_lease_seconds)
         if claimed is None:
             return None
-        run, step = claimed
-        started_at = step.started_at
+        run, step, started_at = claimed
         template = template_of(run)
         spec = template.step(step.name)
         steps = {s.name: s for s in steps_of(session, run.id)}
@@ -218,7 +215,7 @@ def _claim(
         return context, started_at
 
 
-def _ancestors(template, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _ancestors(template: WorkflowTemplate, name: str) -> list[str]:
     """Every step `name` depends on, directly or not, in template order."""
     wanted: set[str] = set()
     todo = list(template.step(name).needs)

@@ -8,7 +8,6 @@ happens twice (the pipeline's event-id claim).
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from bot.slack.jobs import SlackJob, run_job, trace_of
 from bot.slack.listeners import JOB_HANDLERS
 from bot.slack.publisher import RUN_JOBS_TASK
 from bot.slack.turn import SlackTurn, TurnUnavailable, run_turn
+from integrations.backoff import call_outlasting
 from integrations.observability.tracing import attached
 from integrations.settings import get_settings
 
@@ -45,20 +45,13 @@ def run_slack_job(payload: dict[str, Any]) -> None:
     # very thing that is down (then the message returns after the visibility timeout).
     # Only a turn that failed before acting runs again; after acting, a retry could act
     # twice, so that is left to Celery (a new execution: its claim sees a duplicate).
-    deadline = time.monotonic() + IN_PROCESS_RETRY_SECONDS
-    delay = 0.5
-    while True:
-        try:
-            run_job(settings, job, JOB_HANDLERS)
-            return
-        except TurnUnavailable as err:
-            if not err.before_acting or time.monotonic() + delay > deadline:
-                raise
-        except OUTAGE_ERRORS:
-            if time.monotonic() + delay > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 5.0)
+    call_outlasting(
+        lambda: run_job(settings, job, JOB_HANDLERS),
+        (TurnUnavailable, *OUTAGE_ERRORS),
+        within=IN_PROCESS_RETRY_SECONDS,
+        when=lambda err: not isinstance(err, TurnUnavailable) or err.before_acting,
+        event="slack_job_retry",
+    )
 
 
 @celery_app.task(name=RUN_JOBS_TASK, acks_late=True, ignore_result=True, **RETRY_OUTAGES)

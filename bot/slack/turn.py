@@ -10,7 +10,6 @@ and posts the reply in the thread.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -25,6 +24,7 @@ from bot.slack.texts import text
 from bot.slack.threads import is_active, mark_active, remember_dm_thread
 from conversations.message import MAX_MESSAGE_CHARS, Message
 from conversations.reply import Reply
+from integrations.backoff import call_outlasting
 from integrations.observability.logging import bound_context, get_logger
 from integrations.observability.metrics import SLACK_TURNS
 from integrations.observability.tracing import attached, current_trace_context
@@ -195,18 +195,12 @@ def _refresh_email(settings: Settings, turn: SlackTurn) -> None:
 def _deliver(settings: Settings, turn: SlackTurn, reply: Reply) -> None:
     """The turn is done (it may have acted): only posting is retried through a short Redis
     outage (thread marks and pacing live there), never the turn itself."""
-    deadline = time.monotonic() + POST_RETRY_SECONDS
-    delay = 0.5
-    while True:
-        try:
-            post_reply(settings, turn, reply)
-            return
-        except OUTAGE_ERRORS:
-            if settings.queue != "celery" or time.monotonic() + delay > deadline:
-                raise
-            log.warning("slack_reply_post_retry", in_seconds=delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    call_outlasting(
+        lambda: post_reply(settings, turn, reply),
+        OUTAGE_ERRORS,
+        within=POST_RETRY_SECONDS if settings.queue == "celery" else 0.0,
+        event="slack_reply_post_retry",
+    )
 
 
 def post_reply(settings: Settings, turn: SlackTurn, reply: Reply) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from integrations.backoff import exponential
+from integrations.backoff import next_retry
 from integrations.db.models.events import OutboxEvent
 
 MAX_RETRY_DELAY = 3600.0  # seconds: a long outage is retried hourly, not after days
@@ -49,9 +49,11 @@ def retry_or_fail(
     """After a failed attempt: schedule the next one (the delay doubles per attempt from
     `base_delay` seconds, at most an hour, jittered) and return True, or mark the event
     failed and return False when the error is `permanent` or `max_attempts` are used up."""
-    if permanent or event.attempts >= max_attempts:
+    delay = next_retry(
+        event.attempts, max_attempts, base=base_delay, cap=MAX_RETRY_DELAY, give_up=permanent
+    )
+    if delay is None:
         event.status = "failed"
         return False
-    delay = exponential(event.attempts, base=base_delay, cap=MAX_RETRY_DELAY)
     event.next_attempt_at = now + timedelta(seconds=delay)
     return True

@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from agents.workflows.spec import RetryPolicy
-from integrations.backoff import exponential, scheduled
+from integrations.backoff import call_outlasting, exponential, next_retry, scheduled
 from integrations.db.models import OutboxEvent
 from integrations.db.outbox import retry_or_fail
 
@@ -41,7 +43,61 @@ def test_outbox_retries_are_capped_and_jittered() -> None:
 
 def test_step_retries_are_capped_and_jittered() -> None:
     policy = RetryPolicy(max_attempts=20, backoff_seconds=2, max_backoff_seconds=60)
-    assert policy.delay_before(1) == 0.0
-    waits = {policy.delay_before(3) for _ in range(20)}
-    assert len(waits) > 1 and all(3.6 <= w <= 4.4 for w in waits)
-    assert policy.delay_before(20) <= 66
+    waits = {policy.next_delay(2) for _ in range(20)}  # before attempt 3
+    assert len(waits) > 1 and all(w is not None and 3.6 <= w <= 4.4 for w in waits)
+    last = policy.next_delay(19)
+    assert last is not None and last <= 66
+    assert policy.next_delay(20) is None  # every attempt used
+
+
+def test_one_retry_or_give_up_decision_for_steps_and_the_outbox() -> None:
+    """Steps and outbox deliveries ask the same question the same way: after n failed
+    attempts, how long until the next one - or none is left, or the error is permanent."""
+    assert next_retry(1, 3, base=2, cap=60, jitter=0) == 2
+    assert next_retry(2, 3, base=2, cap=60, jitter=0) == 4
+    assert next_retry(3, 3, base=2, cap=60) is None
+    assert next_retry(1, 3, base=2, cap=60, give_up=True) is None
+    policy = RetryPolicy(max_attempts=3, backoff_seconds=2, backoff_factor=3)
+    assert [policy.next_delay(n, jitter=0) for n in (1, 2, 3)] == [2, 6, None]
+    assert policy.next_delay(1, give_up=True) is None
+    event = OutboxEvent(tenant_id="t", event_type="email", payload={}, attempts=3)
+    assert not retry_or_fail(event, NOW, max_attempts=3, base_delay=30)
+    assert event.status == "failed"
+
+
+def test_outlast_waits_out_a_short_outage_then_gives_the_error_back() -> None:
+    """The one "wait out an outage" loop (recording a step's result, posting a Slack
+    reply, a Slack job): retried while the time allows, other errors raised at once."""
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("down")
+        return "done"
+
+    assert call_outlasting(flaky, (ConnectionError,), within=5, base=0.01) == "done"
+    assert len(calls) == 3
+
+    def broken() -> str:
+        calls.append(1)
+        raise ValueError("a bug, not an outage")
+
+    calls.clear()
+    with pytest.raises(ValueError):
+        call_outlasting(broken, (ConnectionError,), within=5, base=0.01)
+    assert len(calls) == 1
+
+    def down() -> str:
+        calls.append(1)
+        raise ConnectionError("still down")
+
+    calls.clear()
+    with pytest.raises(ConnectionError):
+        call_outlasting(down, (ConnectionError,), within=0.2, base=0.01, cap=0.05)
+    assert 2 <= len(calls) < 100
+
+    calls.clear()
+    with pytest.raises(ConnectionError):  # `when` says this one must not be retried
+        call_outlasting(down, (ConnectionError,), within=5, base=0.01, when=lambda e: False)
+    assert len(calls) == 1
