@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
+from integrations.backoff import call_outlasting
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SLACK_PACING_WAIT, SLACK_POSTS, SLACK_QUEUE_DEPTH
 from integrations.observability.tracing import attached, current_trace_context, span
@@ -56,6 +57,7 @@ FLUSH_SECONDS = 10.0
 FLUSH_PACE_WAIT = 1.5
 REAP_SECONDS = 5.0
 REDIS_DOWN_WAIT = 2.0
+RELEASE_RETRY_SECONDS = 60.0  # well inside the lease (lanes.LEASE_MS): nobody reaps it first
 
 
 class ResponseUrlGone(Exception):
@@ -197,10 +199,20 @@ class Dispatcher:
                 requeued = self._retry_later(item, job, type(err).__name__)
         finally:
             if not requeued:
-                self.lanes.done(item)
+                self._release(item)
             with contextlib.suppress(Exception):  # a metric never fails a post
                 job = OutboundJob.model_validate_json(item.job)
                 self._report_depth(job, job.lane())
+
+    def _release(self, item: Claimed) -> None:
+        """Release the job's lease, waiting out a Redis outage: a lease left behind is
+        reaped and the job sent again - a duplicate post once Slack already has it."""
+        call_outlasting(
+            lambda: self.lanes.done(item),
+            (redis.ConnectionError, redis.TimeoutError),
+            within=RELEASE_RETRY_SECONDS,
+            event="slack_dispatch_release_retry",
+        )
 
     def _report_depth(self, job: OutboundJob, lane: Lane) -> None:
         channel = str(job.params.get("channel") or job.method)

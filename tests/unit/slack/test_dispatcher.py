@@ -1,13 +1,20 @@
 """What a refused outbound call becomes: the answer still reaches the user (response_url,
 else their DM), a revoked token is reloaded once (never a retry loop)."""
 
+import threading
+import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
 from integrations.settings import Settings
+from integrations.slack.dispatcher import RELEASE_RETRY_SECONDS, dispatcher_for
+from integrations.slack.lanes import LEASE_MS
 from integrations.slack.outbound import slack_outbound
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.own_services import OwnRedis
 from tests.polling import wait_until
 
 
@@ -80,3 +87,40 @@ def test_exit_flush_with_redis_gone_does_not_raise() -> None:
     finally:
         dispatcher.stop()
     dispatcher.flush(timeout=1.0)  # a stopped dispatcher has nothing to flush
+
+
+def test_a_post_sent_as_redis_goes_down_is_released_not_sent_again(tmp_path: Path) -> None:
+    """Defect (fault test, issue 13): Slack took the message, then Redis went away before
+    the dispatcher released the job's lease; the failed release was only logged, so when
+    Redis came back (AOF keeps the lease) the job was reaped and posted a second time.
+    The release is now retried through the outage: the lease goes, nothing is re-sent."""
+    with OwnRedis(tmp_path) as redis_server, FakeSlackAPI() as slack:
+        restarted = threading.Event()
+
+        def post_then_outage(params: dict[str, Any]) -> dict[str, Any]:
+            redis_server.stop()  # Slack has the message; Redis is gone before the release
+
+            def back() -> None:
+                time.sleep(1.0)  # the outage itself, not a synchronisation
+                redis_server.start()
+                restarted.set()
+
+            threading.Thread(target=back, daemon=True).start()
+            return {"ok": True, "channel": params.get("channel"), "ts": "1.000001"}
+
+        slack.responders["chat.postMessage"] = post_then_outage
+        settings = _settings(slack).model_copy(update={"redis_url": redis_server.url})
+        dispatcher = dispatcher_for(settings)
+        out = slack_outbound(settings, _team(), "xoxb-1")
+        out.send("C1", "sent once")
+        wait_until(restarted.is_set, 15, "Redis to come back")
+        client = redis_server.client()
+        wait_until(
+            lambda: client.zcard(dispatcher.lanes.inflight_key) == 0,
+            20,
+            "the sent job's lease to be released once Redis is back",
+        )
+        assert dispatcher.lanes.reap() == 0  # nothing left to send again
+        assert RELEASE_RETRY_SECONDS < LEASE_MS / 1000  # released before anyone could reap
+        assert len(slack.calls_to("chat.postMessage")) == 1
+        client.close()
