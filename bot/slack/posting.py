@@ -41,10 +41,12 @@ def post_output(
     extra_blocks: Blocks | None = None,
     fallback_url: str | None = None,
     fallback_user: str | None = None,
+    once: str | None = None,
 ) -> None:
     """Queue Block Kit output; over 3,000 characters the body goes up as a file (right
     after the message, same lane) with a summary. `fallback_*`: where it goes when the
-    channel refuses the bot (a slash command's response_url, else the user's DM)."""
+    channel refuses the bot (a slash command's response_url, else the user's DM).
+    `once`: an idempotency key for a post that may be retried (message and file each)."""
     long = is_too_long(body)
     shown = text("long_output", lang, chars=len(body)) if long else body
     if agent or title:
@@ -61,6 +63,7 @@ def post_output(
         thread_ts=thread_ts,
         fallback_url=fallback_url,
         fallback_user=fallback_user,
+        once=once and f"{once}:message",
     )
     if long:
         out.upload_text(
@@ -69,6 +72,7 @@ def post_output(
             filename=f"{(agent or 'bmad').lower()}-{step or 'output'}.md",
             title=title or agent or "BMAD",
             thread_ts=thread_ts,
+            once=once and f"{once}:file",
         )
 
 

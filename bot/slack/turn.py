@@ -215,8 +215,11 @@ def post_reply(settings: Settings, turn: SlackTurn, reply: Reply) -> None:
     blocks = reply_blocks(
         reply.text, kind=reply.kind, lang=reply.lang, asked=turn.user_id, thread=turn.thread_ts
     )
+    once = f"{turn.event_id}:reply"  # `_deliver` may retry this post: queued once
     if turn.via_response_url and turn.response_url:
-        out.respond(turn.response_url, reply.text, blocks=blocks, fallback_user=turn.user_id)
+        out.respond(
+            turn.response_url, reply.text, blocks=blocks, fallback_user=turn.user_id, once=once
+        )
         return
     post_output(
         out,
@@ -227,6 +230,7 @@ def post_reply(settings: Settings, turn: SlackTurn, reply: Reply) -> None:
         extra_blocks=blocks[1:],
         fallback_url=turn.response_url,
         fallback_user=turn.user_id,
+        once=once,
     )
 
 

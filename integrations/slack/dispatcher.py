@@ -79,6 +79,8 @@ class OutboundJob(BaseModel):
     # Where the answer goes when the channel refuses it (bot not a member).
     fallback_url: str | None = None
     fallback_user: str | None = None
+    # Idempotency key: a job queued again under the same key (a retried post) is dropped.
+    once: str | None = None
     attempts: int = 0
     reauthed: bool = False
     extra: dict[str, str] = Field(default_factory=dict)
@@ -117,7 +119,9 @@ class Dispatcher:
     # -- producing ------------------------------------------------------------------------
     def submit(self, job: OutboundJob) -> None:
         lane = job.lane()
-        self.lanes.enqueue(lane, job.model_dump_json())
+        if self.lanes.enqueue(lane, job.model_dump_json(), job.once) is None:
+            log.info("slack_job_already_queued", method=job.method)
+            return
         self._report_depth(job, lane)
         self.ensure_running()
         self._wake.set()
@@ -200,7 +204,7 @@ class Dispatcher:
         finally:
             if not requeued:
                 self._release(item)
-            with contextlib.suppress(Exception):  # a metric never fails a post
+            with contextlib.suppress(ValueError):  # an unparsable job was logged above
                 job = OutboundJob.model_validate_json(item.job)
                 self._report_depth(job, job.lane())
 
@@ -215,8 +219,13 @@ class Dispatcher:
         )
 
     def _report_depth(self, job: OutboundJob, lane: Lane) -> None:
+        """The lane's depth for the metric. Never raises: it runs after the job was queued
+        or sent, and a failure here must not make a caller queue the job again."""
         channel = str(job.params.get("channel") or job.method)
-        SLACK_QUEUE_DEPTH.labels(channel).set(self.lanes.pending(lane))
+        try:
+            SLACK_QUEUE_DEPTH.labels(channel).set(self.lanes.pending(lane))
+        except Exception as err:
+            log.debug("slack_queue_depth_unknown", error=type(err).__name__)
 
     def _call(self, job: OutboundJob) -> None:
         if job.method == RESPOND:

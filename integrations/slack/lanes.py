@@ -32,8 +32,14 @@ LANE_TTL_SECONDS = 24 * 3600
 POST_INTERVAL_MS = 1000
 LEASE_MS = 120_000  # longer than the slowest call (3 HTTP requests of a file upload)
 
-# KEYS: lanes zset, lane list. ARGV: job, member, now_ms. Returns when the lane is due.
+# KEYS: lanes zset, lane list. ARGV: job, member, now_ms, ttl, once key ('' = none).
+# Returns when the lane is due, or -1 when a job with this once key was queued already.
 _ENQUEUE = """
+if ARGV[5] ~= '' then
+  if not redis.call('SET', KEYS[2] .. ':once:' .. ARGV[5], '1', 'NX', 'EX', ARGV[4]) then
+    return -1
+  end
+end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 local at = tonumber(ARGV[3])
@@ -145,13 +151,20 @@ class OutboundLanes:
         self._pause = client.register_script(_PAUSE)
         self._reap = client.register_script(_REAP)
 
-    def enqueue(self, lane: Lane, job: str) -> float:
-        """Queue `job` at the tail of `lane`; returns seconds until the lane is due."""
+    def enqueue(self, lane: Lane, job: str, once: str | None = None) -> float | None:
+        """Queue `job` at the tail of `lane`; returns seconds until the lane is due, or None
+        when a job with the same `once` key was queued on this lane before (within a day):
+        a retried post queues its jobs again under the same keys and nothing twice."""
         now = now_ms()
-        at = self._enqueue(
-            keys=[self.lanes_key, lane.list_key], args=[job, lane.member, now, LANE_TTL_SECONDS]
+        at = int(
+            self._enqueue(
+                keys=[self.lanes_key, lane.list_key],
+                args=[job, lane.member, now, LANE_TTL_SECONDS, once or ""],
+            )
         )
-        return max(0, int(at) - now) / 1000.0
+        if at < 0:
+            return None
+        return max(0, at - now) / 1000.0
 
     def claim(self, limit: int = 32) -> list[Claimed]:
         """Take the head job of every due lane (each lane's next slot is reserved)."""

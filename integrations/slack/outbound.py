@@ -82,11 +82,14 @@ class SlackOutbound:
         fallback_user: str | None = None,
         extra: dict[str, str] | None = None,
         mention_group: str | None = None,
+        once: str | None = None,
     ) -> None:
         """chat.postMessage in this channel's turn. `remember`: a Redis key that gets the
         posted message's channel, ts and blocks. `fallback_*`: where the text goes when the
         channel refuses the bot. `mention_group`: a user group id the tenant configured to
-        be pinged (added after defusing, which turns every other group mention to text)."""
+        be pinged (added after defusing, which turns every other group mention to text).
+        `once`: an idempotency key - queued again under it (a retried post), nothing is sent
+        twice."""
         safe_blocks = defuse(blocks)
         if mention_group:
             ping = f"<!subteam^{mention_group}>"
@@ -103,6 +106,7 @@ class SlackOutbound:
             fallback_url=fallback_url,
             fallback_user=fallback_user,
             extra=extra or {},
+            once=once,
         )
 
     def update(
@@ -151,6 +155,7 @@ class SlackOutbound:
         in_channel: bool = False,
         replace_original: bool | None = None,
         fallback_user: str | None = None,
+        once: str | None = None,
     ) -> None:
         """Answer through a slash command's / action's response_url (Bolt's `respond`):
         works where the bot is not a member (private channels, DMs between people). Once
@@ -165,6 +170,7 @@ class SlackOutbound:
                 "replace_original": replace_original,
             },
             fallback_user=fallback_user,
+            once=once,
         )
 
     def publish_home(self, user: str, view: dict[str, Any]) -> None:
@@ -178,6 +184,7 @@ class SlackOutbound:
         filename: str,
         title: str,
         thread_ts: str | None = None,
+        once: str | None = None,
     ) -> None:
         """files_upload_v2 (getUploadURLExternal -> upload -> completeUploadExternal), in
         the channel's post lane so it follows the message it belongs to."""
@@ -190,6 +197,7 @@ class SlackOutbound:
                 "title": title,
                 "thread_ts": thread_ts,
             },
+            once=once,
         )
 
 

@@ -1,6 +1,7 @@
 """What a refused outbound call becomes: the answer still reaches the user (response_url,
 else their DM), a revoked token is reloaded once (never a retry loop)."""
 
+import json
 import threading
 import time
 import uuid
@@ -111,16 +112,66 @@ def test_a_post_sent_as_redis_goes_down_is_released_not_sent_again(tmp_path: Pat
         slack.responders["chat.postMessage"] = post_then_outage
         settings = _settings(slack).model_copy(update={"redis_url": redis_server.url})
         dispatcher = dispatcher_for(settings)
-        out = slack_outbound(settings, _team(), "xoxb-1")
-        out.send("C1", "sent once")
-        wait_until(restarted.is_set, 15, "Redis to come back")
         client = redis_server.client()
+        try:
+            out = slack_outbound(settings, _team(), "xoxb-1")
+            out.send("C1", "sent once")
+            wait_until(restarted.is_set, 15, "Redis to come back")
+            wait_until(
+                lambda: client.zcard(dispatcher.lanes.inflight_key) == 0,
+                20,
+                "the sent job's lease to be released once Redis is back",
+            )
+            assert dispatcher.lanes.reap() == 0  # nothing left to send again
+            assert RELEASE_RETRY_SECONDS < LEASE_MS / 1000  # released before anyone could reap
+            assert len(slack.calls_to("chat.postMessage")) == 1
+        finally:
+            dispatcher.stop()  # before its Redis goes
+            client.close()
+
+
+def test_a_queued_post_is_not_reported_failed_by_what_comes_after_the_enqueue(
+    tmp_path: Path,
+) -> None:
+    """Defect (fault test, issue 13: one reply posted twice): `submit` enqueued the job and
+    then read the lane's depth for a metric; when Redis went away between the two, submit
+    raised although the job was queued, the turn's reply post was retried and the reply
+    went out twice. Here Redis refuses that read (an ACL without LLEN; the dispatcher's
+    claim needs it too, so nothing is sent): submit returns and the job is on its lane."""
+    with OwnRedis(tmp_path) as redis_server, FakeSlackAPI() as slack:
+        admin = redis_server.client()
+        admin.execute_command("ACL", "SETUSER", "poster", "on", ">pw", "~*", "&*", "+@all", "-llen")
+        url = f"redis://poster:pw@127.0.0.1:{redis_server.port}/0"
+        settings = _settings(slack).model_copy(update={"redis_url": url})
+        dispatcher = dispatcher_for(settings)
+        try:
+            out = slack_outbound(settings, _team(), "xoxb-1")
+            out.send("C1", "queued once")  # raised NoPermissionError from the depth metric
+            (lane,) = admin.keys("bmad:*:slack:lane:post:C1")
+            assert [json.loads(j)["params"]["text"] for j in admin.lrange(lane, 0, -1)] == [
+                "queued once"
+            ]
+        finally:
+            dispatcher.stop()
+            admin.close()
+
+
+def test_a_reply_queued_again_after_an_outage_is_sent_once() -> None:
+    """A turn's reply post is retried when Redis fails mid-way (a long reply is a message
+    and a file: the message may be queued before the file's enqueue fails). The retry
+    queues the same jobs under the same keys, and a key queued once is not queued again."""
+    with FakeSlackAPI() as slack:
+        out = slack_outbound(_settings(slack), _team(), "xoxb-1")
+        for _ in range(2):  # the post, then its retry
+            out.send("C1", "the answer", once="Ev1:reply:0")
+            out.upload_text("C1", "the long part", filename="a.md", title="A", once="Ev1:reply:1")
+        out.send("C1", "marker")  # same lane, FIFO: once it is out, the rest is too
         wait_until(
-            lambda: client.zcard(dispatcher.lanes.inflight_key) == 0,
-            20,
-            "the sent job's lease to be released once Redis is back",
+            lambda: any(c.params["text"] == "marker" for c in slack.calls_to("chat.postMessage")),
+            15,
+            "the marker",
         )
-        assert dispatcher.lanes.reap() == 0  # nothing left to send again
-        assert RELEASE_RETRY_SECONDS < LEASE_MS / 1000  # released before anyone could reap
-        assert len(slack.calls_to("chat.postMessage")) == 1
-        client.close()
+        texts = [c.params["text"] for c in slack.calls_to("chat.postMessage")]
+        completes = slack.calls_to("files.completeUploadExternal")
+    assert texts == ["the answer", "marker"]
+    assert len(completes) == 1
