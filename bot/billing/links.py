@@ -73,6 +73,19 @@ def billing_refusal(err: Exception, tenant_id: str, plan: str, lang: str) -> str
 BILLING_ERRORS = (UnknownPlan, PermissionDenied, BillingNotConfigured, stripe.StripeError)
 
 
+def billing_refusal_status(err: Exception) -> tuple[int, str]:
+    """The HTTP status and error code for a `billing_refusal`: who may not is a 403, an
+    unknown plan is bad input (422), billing not set up is the tenant's state (409), and
+    Stripe failing is a 503 - asking again later may work."""
+    if isinstance(err, PermissionDenied):
+        return 403, "forbidden"
+    if isinstance(err, UnknownPlan):
+        return 422, "unknown_plan"
+    if isinstance(err, BillingNotConfigured):
+        return 409, "billing_not_configured"
+    return 503, "billing_unavailable"
+
+
 def billing_links_text(
     settings: Settings, tenant_id: str, user_id: str, plan: str = "team", lang: str = "en"
 ) -> str:

@@ -13,7 +13,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agents.access import can
-from bot.billing.links import BILLING_ERRORS, billing_links, billing_refusal
+from bot.billing.links import (
+    BILLING_ERRORS,
+    billing_links,
+    billing_refusal,
+    billing_refusal_status,
+)
 from bot.console_web.access import Refused, form, page
 from bot.console_web.charts import bars
 from bot.console_web.pages import show
@@ -67,6 +72,8 @@ def billing(
             settings_of(request), me.tenant_id, me.user_id, plan, who.lang, source="console"
         )
     except BILLING_ERRORS as err:
-        text = billing_refusal(err, me.tenant_id, plan, who.lang)
-        raise Refused(who, "forbidden", 409, text) from err
+        status, code = billing_refusal_status(err)
+        raise Refused(
+            who, code, status, billing_refusal(err, me.tenant_id, plan, who.lang)
+        ) from err
     return RedirectResponse(checkout if go == "checkout" else portal, status_code=303)
