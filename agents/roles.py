@@ -5,13 +5,11 @@ Used by `/bmad role @user <role>` and any API that changes roles, so the rules l
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from agents.access import PermissionDenied, require
 from integrations.db.events import record_audit
-from integrations.db.models import Role, User
+from integrations.db.models import Role
 from integrations.db.session import tenant_session
-from integrations.db.tenants import ensure_user, role_of, set_role
+from integrations.db.tenants import ensure_user, is_last_owner, role_of, set_role
 from integrations.settings import Settings
 
 
@@ -44,12 +42,8 @@ def change_role(
             raise PermissionDenied("manage_roles", actor_role, role, lang)
         if previous is not None and not actor_role.at_least(previous):
             raise PermissionDenied("manage_roles", actor_role, previous, lang)
-        if previous == Role.owner and role != Role.owner:
-            owners = session.scalar(
-                select(func.count()).select_from(User).where(User.role == Role.owner)
-            )
-            if (owners or 0) <= 1:
-                raise RoleChangeRefused("last_owner")
+        if role != Role.owner and is_last_owner(session, target_id):
+            raise RoleChangeRefused("last_owner")
         ensure_user(session, tenant_id, target_id)
         set_role(session, tenant_id, target_id, role)
         record_audit(

@@ -27,6 +27,7 @@ from conversations.replies import render
 from conversations.request_text import join_turns, request_limits
 from conversations.state import ConversationState
 from conversations.usage import usage_text
+from integrations.privacy.forget import LastOwnerKept, refuse_last_owner
 from integrations.settings import Settings
 
 
@@ -60,6 +61,15 @@ class Actor:
             for name, spec in self.catalog.intents.items()
             if name not in _NOT_OFFERED
         ]
+
+    def forget(self, state: ConversationState, user_id: str, intent: str) -> Outcome:
+        """Forget me (the pipeline deletes), unless the user is the tenant's only owner:
+        then nothing is deleted and they are told to name another owner first."""
+        try:
+            refuse_last_owner(self.settings, state.tenant_id, user_id)
+        except LastOwnerKept:
+            return Outcome("answer", render("forget_last_owner", state.lang), intent)
+        return Outcome("answer", render("forgotten", state.lang), intent, forget=True)
 
     def reply(self, which: str, state: ConversationState, intent: str) -> Outcome:
         lang = state.lang

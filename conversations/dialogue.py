@@ -679,7 +679,7 @@ class DialogueManager:
             else:
                 outcome = self.actor.control(action, state, message.user_id, intent, run)
         elif handler.kind == "data":
-            outcome = Outcome("answer", render("forgotten", state.lang), intent, forget=True)
+            outcome = self.actor.forget(state, message.user_id, intent)
         else:
             outcome = self.actor.start(state, message.user_id, intent, spec)
             self._finish_request(state, intent)

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from agents.notify import stream_key
 from conversations.store import state_key, user_index_key
-from integrations.privacy.forget import forget_user_data
+from integrations.privacy.forget import forget_user_data, refuse_last_owner
 from integrations.redis_store import get_redis, key
 from integrations.settings import Settings
 
@@ -21,8 +21,10 @@ from integrations.settings import Settings
 def forget_user(settings: Settings, tenant_id: str, user_id: str) -> int:
     """Forget me: the user's conversation documents and their data in the database.
 
-    Returns how many conversation documents were deleted.
+    Returns how many conversation documents were deleted. Raises LastOwnerKept (and
+    deletes nothing) for the tenant's only owner.
     """
+    refuse_last_owner(settings, tenant_id, user_id)  # before anything is deleted
     deleted = forget_conversations(settings, tenant_id, user_id)
     # The database part: user record, stored messages of their runs, pseudonymised audit.
     forget_user_data(settings, tenant_id, user_id, requested_by=user_id, source="chat")

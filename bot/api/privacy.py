@@ -16,7 +16,13 @@ from bot.api.schemas import ID_PATTERN, ErrorOut
 from bot.errors import error_body
 from conversations.privacy import forget_conversations
 from integrations.privacy.export import export_user_data
-from integrations.privacy.forget import ForgetReport, forget_user_data, is_known_user
+from integrations.privacy.forget import (
+    ForgetReport,
+    LastOwnerKept,
+    forget_user_data,
+    is_known_user,
+    refuse_last_owner,
+)
 from integrations.settings import Settings
 
 router = APIRouter(tags=["privacy"])
@@ -42,16 +48,30 @@ def export_user(user_id: UserId, principal: PrincipalDep, settings: SettingsDep)
     )
 
 
+LAST_OWNER: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorOut,
+        "description": "the tenant's only owner: name another owner first (nothing deleted)",
+    }
+}
+
+
 @router.delete(
     "/users/{user_id}",
     response_model=ForgetOut,
-    responses={**ADMIN_ERRORS, **UNKNOWN_USER},
+    responses={**ADMIN_ERRORS, **UNKNOWN_USER, **LAST_OWNER},
 )
 def forget_user(user_id: UserId, principal: PrincipalDep, settings: SettingsDep) -> Any:
     """Delete a user's data: conversation documents (Redis) and database records."""
     refused = _refusal(settings, principal, "delete_data", user_id)
     if refused is not None:
         return refused
+    try:
+        refuse_last_owner(settings, principal.tenant_id, user_id)  # before anything goes
+    except LastOwnerKept:
+        return error_body(
+            409, "last_owner", "the tenant's only owner cannot be forgotten; name another first"
+        )
     conversations = forget_conversations(settings, principal.tenant_id, user_id)
     report = forget_user_data(
         settings, principal.tenant_id, user_id, requested_by=principal.user_id, source="api"

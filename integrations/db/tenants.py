@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,6 +108,15 @@ def set_role(session: Session, tenant_id: str, external_id: str, role: Role) -> 
 def role_of(session: Session, external_id: str) -> Role | None:
     user = find_user(session, external_id)
     return user.role if user else None
+
+
+def is_last_owner(session: Session, external_id: str) -> bool:
+    """Is this user the session tenant's only owner? Demoting or forgetting them would
+    leave nobody who may administer the tenant (roles, billing)."""
+    if role_of(session, external_id) != Role.owner:
+        return False
+    owners = session.scalar(select(func.count()).select_from(User).where(User.role == Role.owner))
+    return (owners or 0) <= 1
 
 
 def set_self_approval(session: Session, tenant_id: str, allowed: bool) -> Tenant:

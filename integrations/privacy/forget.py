@@ -31,8 +31,21 @@ from integrations.db.models import (
     WorkflowStep,
 )
 from integrations.db.session import tenant_session
+from integrations.db.tenants import is_last_owner
 from integrations.privacy.pseudonym import pseudonym
 from integrations.settings import Settings
+
+
+class LastOwnerKept(Exception):
+    """The user is the tenant's only owner: forgetting them would leave the tenant with
+    nobody who may administer it. Another owner must be named first."""
+
+
+def refuse_last_owner(settings: Settings, tenant_id: str, user_id: str) -> None:
+    """Raise LastOwnerKept before anything is deleted (callers delete Redis data first)."""
+    with tenant_session(settings.database_url, tenant_id) as session:
+        if is_last_owner(session, user_id):
+            raise LastOwnerKept(user_id)
 
 
 class ForgetReport(BaseModel):
@@ -82,6 +95,8 @@ def forget_user_data(
 ) -> ForgetReport:
     alias = pseudonym(settings, tenant_id, user_id)
     with tenant_session(settings.database_url, tenant_id) as session:
+        if is_last_owner(session, user_id):  # checked again in the deleting transaction
+            raise LastOwnerKept(user_id)
         user = session.scalars(select(User).where(User.external_id == user_id)).one_or_none()
         email = user.email if user else None
         if user is not None:

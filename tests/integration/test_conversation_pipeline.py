@@ -22,6 +22,9 @@ from conversations.pipeline import TurnPipeline, get_pipeline
 from conversations.privacy import forget_user
 from conversations.store import state_key
 from integrations.billing.plans import get_plan
+from integrations.db.models import Role
+from integrations.db.session import tenant_session
+from integrations.db.tenants import role_of, set_role
 from integrations.redis_store import get_redis
 from integrations.settings import Settings
 from tests.integration.billing_support import use_up_runs
@@ -145,6 +148,8 @@ def test_forget_me_deletes_the_users_conversations(
 def test_forget_user_function(service_settings: Settings, tenant_id: str) -> None:
     chat = Chat(service_settings, tenant_id, user="carol")
     chat.say("hello")
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        set_role(session, tenant_id, "dave", Role.owner)  # carol is not the only owner
     assert forget_user(service_settings, tenant_id, "carol") == 1
     assert forget_user(service_settings, tenant_id, "carol") == 0
     assert chat.state().turn_count == 0
@@ -229,3 +234,27 @@ def test_a_turn_waits_while_another_process_holds_the_conversation(
         held.release()
         assert waiting.result(timeout=30).kind == "answer"
     assert chat.state().turn_count == 1
+
+
+def test_the_only_owner_cannot_forget_themselves_and_loses_nothing(
+    service_settings: Settings, tenant_id: str
+) -> None:
+    """Defect (noticed in stop 23): "forget me" by the workspace's only owner deleted them,
+    leaving a tenant nobody may administer (roles, billing). They are told to hand the
+    owner role on first; nothing is deleted."""
+    owner = Chat(service_settings, tenant_id, user="olivia")
+    owner.say("deploy checkout")
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        set_role(session, tenant_id, "olivia", Role.owner)
+    assert owner.say("forget me").kind == "confirm"
+    refused = owner.say("yes")
+    assert refused.kind == "answer" and "owner" in refused.text
+    assert get_redis(service_settings.redis_url).get(state_key(tenant_id, owner.key)) is not None
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        assert role_of(session, "olivia") == Role.owner
+        set_role(session, tenant_id, "oscar", Role.owner)  # a second owner: now it may
+    assert owner.say("forget me").kind == "confirm"
+    assert owner.say("yes").kind == "answer"
+    assert get_redis(service_settings.redis_url).get(state_key(tenant_id, owner.key)) is None
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        assert role_of(session, "olivia") is None

@@ -239,3 +239,26 @@ def test_delete_and_audit_are_refused_to_members(service_settings, tenant_id):  
     assert EMAIL in _db_dump(service_settings, tenant_id)  # nothing was deleted
     bad = client.get("/api/v1/audit", params={"limit": 0}, headers=auth)
     assert bad.status_code == 422 and "error" in bad.json()
+
+
+def test_the_api_refuses_to_forget_the_only_owner(service_settings, tenant_id):  # type: ignore[no-untyped-def]
+    """Forgetting the tenant's only owner would leave nobody who may administer it: 409,
+    and nothing of theirs is deleted (conversations and records stay)."""
+    make_tenant(service_settings.database_url, tenant_id)
+    _seed(service_settings, tenant_id)
+    with tenant_session(service_settings.database_url, tenant_id) as session:
+        ensure_user(session, tenant_id, "UOWNER", email="owner@example.com", role=Role.owner)
+        _, owner_key = create_api_key(session, tenant_id, name="o", user_id="UOWNER")
+    store = StateStore(get_redis(service_settings.redis_url), service_settings.conversation_ttl)
+    mine = ConversationState(
+        tenant_id=tenant_id, conversation_key=f"{tenant_id}:dm:UOWNER", user_ids=["UOWNER"]
+    )
+    store.save(mine)
+    client = TestClient(create_app(service_settings))
+    auth = {"Authorization": f"Bearer {owner_key}"}
+    refused = client.delete("/api/v1/users/UOWNER", headers=auth)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "last_owner"
+    assert "owner@example.com" in _db_dump(service_settings, tenant_id)
+    assert store.load(tenant_id, f"{tenant_id}:dm:UOWNER").user_ids == ["UOWNER"]
+    schema = client.get("/openapi.json").json()
+    assert "409" in schema["paths"]["/api/v1/users/{user_id}"]["delete"]["responses"]
