@@ -120,7 +120,6 @@ class Settings(BaseSettings):
     )
     email_from: str = "bmad@example.com"
     privacy_pseudonym_key: SecretStr | None = None
-    default_retention_days: int = Field(90, gt=0)
 
     # Webhooks and API (integrations.webhooks_out, bot.webhooks): Fernet key that encrypts
     # webhook secrets at rest; unset = a key file under data_dir (embedded use only).
