@@ -80,14 +80,23 @@ def lock_run(session: Session, tenant_id: str, run_id: int) -> WorkflowRun | Non
 
 
 def steps_of(session: Session, run_id: int) -> list[WorkflowStep]:
-    return list(
-        session.execute(
-            select(WorkflowStep)
-            .where(WorkflowStep.run_id == run_id)
-            .order_by(WorkflowStep.position)
-            .execution_options(populate_existing=True)
-        ).scalars()
-    )
+    return steps_of_runs(session, [run_id]).get(run_id, [])
+
+
+def steps_of_runs(session: Session, run_ids: list[int]) -> dict[int, list[WorkflowStep]]:
+    """The steps of several runs in one query (a page of runs), each run's in order."""
+    found: dict[int, list[WorkflowStep]] = {run_id: [] for run_id in run_ids}
+    if not run_ids:
+        return found
+    rows = session.execute(
+        select(WorkflowStep)
+        .where(WorkflowStep.run_id.in_(run_ids))
+        .order_by(WorkflowStep.run_id, WorkflowStep.position)
+        .execution_options(populate_existing=True)
+    ).scalars()
+    for step in rows:
+        found[step.run_id].append(step)
+    return found
 
 
 def template_of(run: WorkflowRun) -> WorkflowTemplate:

@@ -28,6 +28,7 @@ from agents.workflows.engine import (
     lock_run,
     now,
     steps_of,
+    steps_of_runs,
     template_of,
 )
 from agents.workflows.errors import (
@@ -218,7 +219,8 @@ class WorkflowService:
             if since is not None:
                 query = query.where(WorkflowRun.created_at >= since)
             runs = list(session.scalars(query))
-            return [run_view(r, steps_of(session, r.id)) for r in runs]
+            steps = steps_of_runs(session, [r.id for r in runs])
+            return [run_view(r, steps[r.id]) for r in runs]
 
     def events(self, tenant_id: str, run_id: int) -> list[dict[str, object]]:
         """The run's event trail, oldest first (for `bmad runs show` and audits)."""
