@@ -278,6 +278,7 @@ class Dispatcher:
 
             forget_cached_installation(self.settings, job.team_id)
             job.reauthed = True
+            job.once = None  # its key was spent queuing it; this is the same job's retry
             self.submit(job)  # once, with whatever token the store now holds
             return False
         if error in CHANNEL_ERRORS and job.method != RESPOND:

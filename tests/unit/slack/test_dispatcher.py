@@ -50,7 +50,9 @@ def test_a_revoked_token_is_reloaded_once_not_retried_forever() -> None:
     with FakeSlackAPI() as slack:
         slack.revoke("xoxb-old")
         out = slack_outbound(_settings(slack, "xoxb-old"), _team(), "xoxb-old")
-        out.send("C1", "hello")
+        # With an idempotency key too: the dispatcher's own retry is the same job, not a
+        # second enqueue to drop (a reinstall was never answered when it was dropped).
+        out.send("C1", "hello", once="Ev1:reply:message")
 
         def sent(text: str) -> list:  # type: ignore[type-arg]
             calls = slack.calls_to("chat.postMessage", answered_ok=False, channel="C1")
