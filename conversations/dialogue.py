@@ -676,6 +676,10 @@ class DialogueManager:
             run = self.actor.find_run(action, state, run_id)
             if run is None:
                 outcome = self.actor.no_run(action, state, intent, run_id)
+            elif action == "approve" and not words.names_approval(message.text):
+                # "ok, ship it" near a waiting deploy: say how to approve, approve nothing.
+                text = render("approve_explicitly", state.lang, run=run)
+                outcome = Outcome("answer", text, intent, run_ids=[run.id])
             else:
                 outcome = self.actor.control(action, state, message.user_id, intent, run)
         elif handler.kind == "data":

@@ -20,6 +20,7 @@ class WordLists(BaseModel):
     yes: dict[str, list[str]]
     no: dict[str, list[str]]
     abandon: dict[str, list[str]]
+    approval: dict[str, list[str]]
     abandon_bare: dict[str, list[str]]
     filler: dict[str, list[str]]
     hesitation: dict[str, list[str]]
@@ -140,6 +141,13 @@ def is_hesitation(text: str) -> bool:
             return False
         norm = norm[len(phrase) :].strip()
     return True
+
+
+def names_approval(text: str) -> bool:
+    """Does the message say "approve" in so many words (any language's approval phrase,
+    anywhere in it)? Only then may chat approve a waiting run."""
+    norm = f" {normalize(text)} "
+    return any(f" {phrase} " in norm for phrase in _all(word_lists().approval))
 
 
 def is_abandon(text: str) -> bool:
