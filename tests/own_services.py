@@ -13,12 +13,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import create_engine, text
+
+from tests.polling import wait_until
 
 
 def free_port() -> int:
@@ -28,15 +29,15 @@ def free_port() -> int:
 
 
 def _wait(check, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """`tests.polling.wait_until`, counting an error of `check` (not up yet) as not yet."""
+
+    def up() -> bool:
         try:
-            if check():
-                return
+            return bool(check())
         except Exception:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start")
+            return False
+
+    wait_until(up, timeout, f"{what} did not start")
 
 
 class OwnRedis:

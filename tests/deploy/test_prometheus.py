@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from tests.e2e.worker_support import Worker
 from tests.fakes import slack_payloads as P
 from tests.fakes.openai_server import FakeOpenAI, structured_reply
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until
 from tests.unit.agents.conftest import place_template
 
 RULES = ROOT / "deploy" / "prometheus" / "rules.yml"
@@ -221,10 +222,12 @@ def _drive_traffic(
             conversation_key=f"{tenant}:api:ops",
             user_id="requester",
         )
-        deadline = time.monotonic() + 60
-        while service.get(tenant, run.id).status != "waiting_approval":
-            assert time.monotonic() < deadline, service.get(tenant, run.id)
-            time.sleep(0.2)
+        wait_until(
+            lambda: service.get(tenant, run.id).status == "waiting_approval",
+            60,
+            "the run to wait for approval",
+            interval=0.2,
+        )
         approved = http.post(
             f"{base_url}/api/v1/runs/{run.public_id}/approve",
             headers={"Authorization": f"Bearer {key}"},
@@ -233,17 +236,20 @@ def _drive_traffic(
 
 
 def _wait_for_metrics(prom_url: str, wanted: set[str], timeout: float = 90.0) -> set[str]:
-    deadline = time.monotonic() + timeout
+    """The metrics of `wanted` Prometheus still lacks once it has all, or at the timeout."""
     missing = set(wanted)
-    while time.monotonic() < deadline:
+
+    def all_scraped() -> bool:
+        nonlocal missing
         try:
             names = httpx.get(f"{prom_url}/api/v1/label/__name__/values", timeout=3).json()
             missing = wanted - set(names.get("data", []))
         except httpx.TransportError:
             pass
-        if not missing:
-            return missing
-        time.sleep(1)
+        return not missing
+
+    with contextlib.suppress(AssertionError):
+        wait_until(all_scraped, timeout, "every used metric in Prometheus", interval=1)
     return missing
 
 

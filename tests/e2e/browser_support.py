@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
+from tests.polling import wait_until
 from tests.readiness import wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
@@ -96,17 +96,18 @@ def poll(
     died: Callable[[], object] | None = None,
     step: Callable[[], object] | None = None,
 ) -> T:
-    """Call `check` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """`tests.polling.wait_until`; after each miss, fail at once if `died()` says the
+    process exited, and call `step` (e.g. reload the page) before the next look."""
+
+    def attempt() -> T:
         found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, what
-        assert died is None or died() is None, f"{what}: the process exited"
-        if step is not None:
-            step()
-        time.sleep(0.2)
+        if not found:
+            assert died is None or died() is None, f"{what}: the process exited"
+            if step is not None:
+                step()
+        return found
+
+    return wait_until(attempt, timeout, what, interval=0.2)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,12 +172,13 @@ def wait_answered(
     fake: FakeSlackAPI, deliveries: Sequence[Delivery], timeout: float
 ) -> float | None:
     """Monotonic time when every acked event had its reply (None: not within timeout)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def all_answered() -> bool:
         counts = answers(fake, deliveries)
-        if all(counts[d.channel] >= 1 for d in deliveries if d.acked_at is not None):
-            return time.monotonic()
-        time.sleep(0.1)
+        return all(counts[d.channel] >= 1 for d in deliveries if d.acked_at is not None)
+
+    with suppress(AssertionError):
+        return wait_until(all_answered, timeout, "every acked event to be answered")
     return None
 
 

@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fakes.slack_api import sign_request
+from tests.polling import wait_until
 from tests.services import DEPLOYMENT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,17 +76,20 @@ class ServeProcess:
                 self.close()  # never leave a half-started server behind
 
     def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def healthy() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"bmad serve exited:\n{self.output()}")
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
+                return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"bmad serve did not come up in {timeout} s:\n{self.output()}")
+                return False
+
+        try:
+            wait_until(healthy, timeout, "bmad serve to come up", interval=0.2)
+        except AssertionError:
+            raise RuntimeError(
+                f"bmad serve did not come up in {timeout} s:\n{self.output()}"
+            ) from None
 
     def output(self) -> str:
         if not self._log.closed:

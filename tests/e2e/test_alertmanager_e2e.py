@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.slack_support import ROOT, ServeProcess, clean_env, slack_env
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until
 from tests.unit.webhooks import payloads
 from tests.unit.webhooks.receiver import Receiver
 
@@ -47,13 +47,6 @@ def bmad(env: dict[str, str], cwd: Path, *args: str) -> str:
 
 def _value(output: str, label: str) -> str:
     return next(line.split(": ", 1)[1] for line in output.splitlines() if line.startswith(label))
-
-
-def _wait(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -136,7 +129,9 @@ def test_alertmanager_sequence_and_api(stack: dict) -> None:  # type: ignore[typ
     assert any("Resolved" in p.params["text"] for p in in_thread)
 
     receiver: Receiver = stack["receiver"]
-    _wait(lambda: len(receiver.requests) >= 1)  # the embedded poller delivered run.started
+    wait_until(  # the embedded poller delivered run.started
+        lambda: len(receiver.requests) >= 1, 30, "the delivery of run.started", interval=0.1
+    )
     delivered = receiver.requests[0]
     event = json.loads(delivered.body)
     assert event["type"] == "run.started" and event["data"]["run_id"] == run_id

@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,23 +34,13 @@ from cryptography.fernet import Fernet
 from tests.e2e.slack_support import ServeProcess, free_port, slack_env
 from tests.e2e.test_alertmanager_e2e import _value, bmad
 from tests.fakes.slack_api import FakeSlackAPI, SlackCall
+from tests.polling import wait_until
 from tests.services import unavailable
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 CHANNEL = "C0AMREAL1"
 BINARY = "prometheus-alertmanager"
 TIMEOUT = 60.0
-
-
-def _wait_until(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @dataclass
@@ -127,7 +116,7 @@ def start_alertmanager(binary: str, tmp_path: Path, webhook_url: str, token: str
             return False
 
     try:
-        _wait_until("alertmanager ready", ready, timeout=30)
+        wait_until(ready, 30, "alertmanager ready", interval=0.2)
     except BaseException:
         stop(proc)
         raise
@@ -222,18 +211,21 @@ def test_real_alertmanager_one_run_one_thread_resolution(stack: dict[str, Any]) 
 
     # firing: Alertmanager waits group_wait, then notifies bmad once for the group
     am.post_alerts([alert(name, "web-1")])
-    first = _wait_until("the firing thread", roots)
+    first = wait_until(roots, TIMEOUT, "the firing thread", interval=0.2)
     assert len(first) == 1, context()
     root_ts = first[0].response["ts"]
     assert name in first[0].params["text"], context()
-    started = _wait_until("one incident run", runs)
+    started = wait_until(runs, TIMEOUT, "one incident run", interval=0.2)
     assert [r["workflow"] for r in started] == ["incident_response"], context()
 
     # repeat: the same alert again (Alertmanager dedups it) and a sibling in the same group,
     # which makes Alertmanager notify the group again after group_interval
     am.post_alerts([alert(name, "web-1"), alert(name, "web-2")])
-    update = _wait_until(
-        "the repeat update in the thread", lambda: replies(f"Still firing: *{name}*")
+    update = wait_until(
+        lambda: replies(f"Still firing: *{name}*"),
+        TIMEOUT,
+        "the repeat update in the thread",
+        interval=0.2,
     )
     assert {p.params["thread_ts"] for p in update} == {root_ts}, context()
     assert len(roots()) == 1, context()
@@ -241,7 +233,9 @@ def test_real_alertmanager_one_run_one_thread_resolution(stack: dict[str, Any]) 
 
     # resolved: both alerts end; Alertmanager sends the group's resolved notification
     am.post_alerts([alert(name, "web-1", resolved=True), alert(name, "web-2", resolved=True)])
-    resolution = _wait_until("the resolution in the thread", lambda: replies(f"Resolved: {name}*"))
+    resolution = wait_until(
+        lambda: replies(f"Resolved: {name}*"), TIMEOUT, "the resolution in the thread", interval=0.2
+    )
     assert [p.params["thread_ts"] for p in resolution] == [root_ts], context()
     assert len(roots()) == 1, context()
     assert [r["id"] for r in runs()] == [started[0]["id"]], context()

@@ -35,7 +35,7 @@ def test_a_server_that_does_not_come_up_in_time_is_stopped(tmp_path: Path) -> No
             super()._wait_healthy(timeout)
 
     with pytest.raises(RuntimeError, match="did not come up"):
-        Watched({}, tmp_path, startup_timeout=0)  # the deadline passes before the first look
+        Watched({}, tmp_path, startup_timeout=0)  # the deadline passes at the first look
     (proc,) = started
     assert proc.poll() is not None
     assert _group_gone(proc)

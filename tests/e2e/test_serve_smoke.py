@@ -4,13 +4,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.slack_support import stop_group
+from tests.polling import wait_until
 from tests.readiness import wait_ready
 
 pytestmark = pytest.mark.slow
@@ -37,16 +37,17 @@ def test_serve_embedded_defaults(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
+
+        def up() -> bool:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
+                    return True
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "bmad serve did not come up"
             assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
-            time.sleep(0.2)
+            return False
+
+        wait_until(up, 30, "bmad serve did not come up", interval=0.2)
         ready = wait_ready(lambda path: httpx.get(f"{base}{path}", timeout=5))
         assert ready.status_code == 200, ready.text
         assert (tmp_path / "bmad.db").exists()

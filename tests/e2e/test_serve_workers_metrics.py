@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.slack_support import ROOT, clean_env, free_port, stop_group
+from tests.polling import wait_until
 from tests.services import DEPLOYMENT_KEYS
 
 pytestmark = pytest.mark.slow
@@ -52,15 +52,18 @@ def test_metrics_of_all_serve_workers(redis_url: str, tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
+
+        def up() -> bool:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-2000:]
-            time.sleep(0.2)
+                return False
+
+        try:
+            wait_until(up, 60, "bmad serve --workers 2 to come up", interval=0.2)
+        except AssertionError as timed_out:
+            timed_out.add_note((tmp_path / "serve.log").read_text()[-2000:])
+            raise
         before = _healthz_count(httpx.get(f"{base}/metrics").text)
         for _ in range(REQUESTS):  # a fresh connection each time: both processes answer
             with httpx.Client() as client:

@@ -5,9 +5,8 @@ commands as a workspace's first action."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from tests.e2e.slack_support import ServeProcess, post_signed, slack_env
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI, SlackCall
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -60,13 +60,6 @@ def ids() -> tuple[str, str, str]:
     return f"T{tag}", f"U{tag}", f"C{tag}"
 
 
-def until(found: Callable[[], list[Any]], timeout: float = 30.0) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while not (result := found()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return result
-
-
 def responses(fake: FakeSlackAPI, url: str) -> list[SlackCall]:
     path = url.split(fake.base_url, 1)[1]
     return [c for c in fake.calls_to("response_url") if c.params["url"] == path]
@@ -83,9 +76,15 @@ def test_channel_without_the_bot_is_answered_through_response_url(stack: Stack) 
     url = stack.fake.response_url()
     stack.command(team, user, channel, "agents", url)
     stack.command(team, user, channel, "what can you do?", url)
-    answers = until(lambda: [a for a in responses(stack.fake, url) if "crew" in a.params["text"]])
+    answers = wait_until(
+        lambda: [a for a in responses(stack.fake, url) if "crew" in a.params["text"]],
+        30,
+        "the answer listing the crew",
+    )
     assert answers and answers[0].params["response_type"] == "ephemeral"
-    replies = until(lambda: responses(stack.fake, url)[2:])  # where, then the answer itself
+    replies = wait_until(  # where, then the answer itself
+        lambda: responses(stack.fake, url)[2:], 30, "a third response_url answer"
+    )
     texts = [a.params["text"] for a in responses(stack.fake, url)]
     assert replies and any("not a member" in t for t in texts), texts
     assert stack.fake.calls_to("chat.postMessage", channel=channel) == []
@@ -112,8 +111,10 @@ def test_retry_after_pauses_only_that_channel(stack: Stack) -> None:
     other = f"C{uuid.uuid4().hex[:8].upper()}"
     stack.fake.rate_limit("chat.postMessage", times=1, retry_after=3, channel=limited)
     stack.send(P.event_callback(team, P.app_mention(user, limited, "what can you do?")))
-    (refused,) = until(
-        lambda: stack.fake.calls_to("chat.postMessage", answered_ok=False, channel=limited)
+    (refused,) = wait_until(
+        lambda: stack.fake.calls_to("chat.postMessage", answered_ok=False, channel=limited),
+        30,
+        "the refused post",
     )
     stack.send(P.event_callback(team, P.app_mention(user, other, "what can you do?")))
     url = stack.fake.response_url()
@@ -125,7 +126,8 @@ def test_retry_after_pauses_only_that_channel(stack: Stack) -> None:
     assert retried.at - refused.at >= 2.9
     attempts = stack.fake.calls_to("chat.postMessage", answered_ok=False, channel=limited)
     assert [a for a in attempts if refused.at < a.at < retried.at] == []
-    assert any("slow down" in a.params["text"] for a in until(lambda: responses(stack.fake, url)))
+    answered = wait_until(lambda: responses(stack.fake, url), 30, "the command's answer")
+    assert any("slow down" in a.params["text"] for a in answered)
 
 
 def _deploy_waiting_for_approval(stack: Stack) -> tuple[str, str, str, str, SlackCall]:
@@ -152,12 +154,14 @@ def _deploy_waiting_for_approval(stack: Stack) -> tuple[str, str, str, str, Slac
     # The requester's works.
     stack.click(team, requester, channel, question, "bmad_confirm_yes")
     stack.fake.wait_for("chat.update", 1, timeout=20, channel=channel)
-    requests = until(
+    requests = wait_until(
         lambda: [
             c
             for c in stack.fake.calls_to("chat.postMessage", channel=channel)
             if "bmad_approve" in json.dumps(blocks_of(c))
-        ]
+        ],
+        30,
+        "the approval request",
     )
     assert len(requests) == 1
     return team, requester, admin, channel, requests[0]
@@ -182,11 +186,11 @@ def test_confirmation_and_approval_belong_to_people(stack: Stack) -> None:
         calls = stack.fake.calls_to("chat.update", channel=channel)
         return [c for c in calls if c.params["ts"] == request.response["ts"]]
 
-    (updated,) = until(request_updated)
+    (updated,) = wait_until(request_updated, 30, "the approval request's update")
     decided = blocks_of(updated)
     assert all(b["type"] != "actions" for b in decided)  # buttons gone
     assert f"Approved by <@{admin}>" in json.dumps(decided)
-    assert until(lambda: responses(stack.fake, url))  # and /bmad answered the admin
+    wait_until(lambda: responses(stack.fake, url), 30, "/bmad's answer to the admin")
 
 
 def test_dm_with_a_python_file_is_reviewed(stack: Stack) -> None:
@@ -205,7 +209,7 @@ def test_dm_with_a_python_file_is_reviewed(stack: Stack) -> None:
         calls = stack.fake.calls_to("chat.postMessage", channel=dm)
         return [c for c in calls if c.params.get("blocks") and "eval(" in json.dumps(blocks_of(c))]
 
-    assert until(reviews)  # the reviewer's output is about that file
+    wait_until(reviews, 30, "the file's review")  # the reviewer's output is about that file
     (download,) = stack.fake.calls_to("file_download")
     assert download.token == "xoxb-test-bot-token"
 
@@ -214,7 +218,7 @@ def test_export_is_a_fresh_workspace_first_action_and_help_lists_it(stack: Stack
     team, user, channel = ids()
     url = stack.fake.response_url()
     stack.command(team, user, channel, "export", url)
-    (answer,) = until(lambda: responses(stack.fake, url))
+    (answer,) = wait_until(lambda: responses(stack.fake, url), 30, "the command's answer")
     assert "direct message" in answer.params["text"], answer.params["text"]
     body = P.slash_command(team, user, channel, "help")
     shown = post_signed(stack.http, stack.serve.base_url, body, form=True).json()["text"]
@@ -280,13 +284,13 @@ def test_a_question_asked_through_response_url_can_be_answered(stack: Stack) -> 
     stack.fake.refuse_channel(channel)
     url = stack.fake.response_url()
     stack.command(team, user, channel, "deploy checkout to production", url)
-    found = until(
+    (question,) = wait_until(
         lambda: [
             a for a in responses(stack.fake, url) if "bmad_confirm_yes" in json.dumps(a.params)
-        ]
+        ],
+        30,
+        "the question with its Yes button",
     )
-    assert found, [a.params for a in responses(stack.fake, url)]
-    (question,) = found
     action = P.button_action(
         P.actions_block(question.params, "bmad_confirm_yes"), "bmad_confirm_yes"
     )
@@ -304,7 +308,9 @@ def test_a_question_asked_through_response_url_can_be_answered(stack: Stack) -> 
         "actions": [{**action, "action_ts": P.new_ts()}],
     }
     stack.send(urlencode({"payload": json.dumps(payload)}), form=True)
-    answers = until(lambda: responses(stack.fake, click_url)[1:])  # answered, then the reply
+    answers = wait_until(  # answered, then the reply
+        lambda: responses(stack.fake, click_url)[1:], 30, "the reply after the click's answer"
+    )
     first = responses(stack.fake, click_url)[0].params
     assert first["replace_original"] is True and f"<@{user}>" in first["text"]
     assert answers and stack.fake.calls_to("chat.postMessage", channel=channel) == []

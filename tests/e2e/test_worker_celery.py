@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from integrations.settings import Settings
 from tests.conftest import make_tenant
 from tests.e2e.worker_support import ROOT, Worker, worker_env
 from tests.fakes.deploy_hook import DeployHookServer
+from tests.polling import wait_until
 from tests.unit.agents.conftest import place_slow_template
 
 pytestmark = pytest.mark.slow
@@ -155,10 +155,9 @@ def test_worker_killed_mid_step_the_run_still_completes_once(
                 )
             ).one()
 
-    deadline = time.monotonic() + 60
-    while not hook.received:  # the deploy call is in flight: mid-step
-        assert time.monotonic() < deadline, "the slow step never called the deploy hook"
-        time.sleep(0.05)
+    wait_until(  # the deploy call is in flight: mid-step
+        lambda: hook.received, 60, "the slow step never called the deploy hook"
+    )
     worker.kill()  # the deploy hook answers only after 3 s
     assert slow_step().status == "running" and slow_step().attempt == 1
 
@@ -166,10 +165,12 @@ def test_worker_killed_mid_step_the_run_still_completes_once(
     try:
         replacement.wait_ready()
         # beat's job, run here so the test does not wait for the schedule
-        deadline = time.monotonic() + 60
-        while sweep(celery_settings)["requeued"] == 0:
-            assert time.monotonic() < deadline, "the sweeper never re-queued the step"
-            time.sleep(0.5)
+        wait_until(
+            lambda: sweep(celery_settings)["requeued"] != 0,
+            60,
+            "the sweeper never re-queued the step",
+            interval=0.5,
+        )
         service.wait_settled(tenant, [run.id], timeout=90)
     finally:
         replacement.stop()

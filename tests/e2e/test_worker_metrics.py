@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from integrations.settings import Settings
 from tests.conftest import make_tenant
 from tests.e2e.slack_support import free_port
 from tests.e2e.worker_support import ROOT, Worker, worker_env
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -63,10 +63,12 @@ def test_worker_port_serves_pool_metrics(pg_url: str, redis_url: str, tmp_path: 
         )
         service.wait_settled(tenant, [run.id], timeout=90)
         assert service.get(tenant, run.id).status == "succeeded"
-        deadline = time.monotonic() + 20
-        while (samples := scrape(url)).get("bmad_workflow_step_seconds_count", 0) < 3:
-            assert time.monotonic() < deadline, samples
-            time.sleep(0.2)
+
+        def three_steps_counted() -> dict[str, float]:
+            samples = scrape(url)
+            return samples if samples.get("bmad_workflow_step_seconds_count", 0) >= 3 else {}
+
+        samples = wait_until(three_steps_counted, 20, "3 step durations counted", interval=0.2)
         assert samples["bmad_workflow_runs_finished_total"] >= 1
         assert samples["bmad_agent_steps_total"] >= 2
         assert samples["bmad_celery_tasks_total"] >= 3

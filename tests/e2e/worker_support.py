@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from tests.polling import wait_until
 from tests.services import DEPLOYMENT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,16 +54,15 @@ class Worker:
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        start_size = 0
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log.read_bytes()[start_size:].decode(errors="replace")
+        def ready() -> bool:
+            text = self.log.read_bytes().decode(errors="replace")
             if " ready." in text:
-                return
+                return True
             if self.proc.poll() is not None:
                 raise AssertionError(f"worker exited early:\n{text[-3000:]}")
-            time.sleep(0.2)
-        raise AssertionError("worker did not become ready")
+            return False
+
+        wait_until(ready, timeout, "worker did not become ready", interval=0.2)
 
     def kill(self) -> None:
         """SIGKILL the whole process group: no graceful shutdown, no acks."""

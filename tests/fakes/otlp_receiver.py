@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import threading
-import time
+from contextlib import suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
@@ -18,6 +18,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from tests.fakes.http_server import LocalHTTPServer
+from tests.polling import wait_until
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,14 @@ class OTLPReceiver(LocalHTTPServer):
                         )
 
     def wait_for(self, predicate, timeout: float = 30.0) -> list[ReceivedSpan]:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """The spans matching `predicate` once there is one; [] if none within `timeout`."""
+
+        def found() -> list[ReceivedSpan]:
             with self._lock:
-                found = [s for s in self.spans if predicate(s)]
-            if found:
-                return found
-            time.sleep(0.1)
+                return [s for s in self.spans if predicate(s)]
+
+        with suppress(AssertionError):
+            return wait_until(found, timeout, "a matching span", interval=0.1)
         return []
 
     def make_handler(self) -> type[BaseHTTPRequestHandler]:

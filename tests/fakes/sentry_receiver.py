@@ -6,11 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes.http_server import LocalHTTPServer
+from tests.polling import wait_until
 
 
 def parse_envelope(body: bytes) -> list[tuple[dict[str, Any], bytes]]:
@@ -50,14 +50,15 @@ class SentryReceiver(LocalHTTPServer):
     def wait_for_event(self, timeout: float = 10.0, exception: str | None = None) -> dict[str, Any]:
         """The first event received; with `exception`, the first whose exception has that
         type (the process's background threads may report errors of their own meanwhile)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def first() -> dict[str, Any]:
             with self._lock:
                 for event in self.events:
                     if exception is None or exception in _exception_types(event):
                         return event
-            time.sleep(0.05)
-        raise AssertionError(f"no Sentry event arrived (exception={exception!r})")
+            return {}
+
+        return wait_until(first, timeout, f"no Sentry event arrived (exception={exception!r})")
 
     def make_handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self

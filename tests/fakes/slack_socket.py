@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
+from contextlib import suppress
 from typing import Any
 
 from websockets.sync.server import Server, ServerConnection, serve
+
+from tests.polling import wait_until
 
 
 class FakeSocketMode:
@@ -29,7 +31,7 @@ class FakeSocketMode:
         self.host = host
         self.acks: dict[str, dict[str, Any]] = {}
         self._connections: list[ServerConnection] = []
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._server: Server | None = None
 
     @property
@@ -52,24 +54,20 @@ class FakeSocketMode:
                 }
             )
         )
-        with self._cond:
+        with self._lock:
             self._connections.append(connection)
-            self._cond.notify_all()
         for raw in connection:
             message = json.loads(raw)
-            with self._cond:
+            with self._lock:
                 if "envelope_id" in message:
                     self.acks[message["envelope_id"]] = message
-                self._cond.notify_all()
 
     def wait_connected(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not self._connections:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the app did not connect over Socket Mode")
-                self._cond.wait(left)
+        def connected() -> bool:
+            with self._lock:
+                return bool(self._connections)
+
+        wait_until(connected, timeout, "the app did not connect over Socket Mode")
 
     def push(self, kind: str, payload: dict[str, Any]) -> str:
         envelope_id = str(uuid.uuid4())
@@ -81,20 +79,21 @@ class FakeSocketMode:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        with self._cond:
+        with self._lock:
             connection = self._connections[-1]
         connection.send(json.dumps(envelope))
         return envelope_id
 
     def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any] | None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while envelope_id not in self.acks:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self._cond.wait(left)
-            return self.acks[envelope_id]
+        """The app's ack of `envelope_id`; None if it did not ack within `timeout`."""
+
+        def acked() -> dict[str, Any] | None:
+            with self._lock:
+                return self.acks.get(envelope_id)
+
+        with suppress(AssertionError):
+            return wait_until(acked, timeout, f"the ack of {envelope_id}")
+        return None
 
     def start(self) -> FakeSocketMode:
         self._server = serve(self._handle, self.host, 0)

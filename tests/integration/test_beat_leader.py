@@ -5,7 +5,6 @@ schedulers are ticked here exactly as `bmad beat` ticks them."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from agents.beat_leader import LeaderScheduler, leader_key
 from agents.queue import configure_celery
 from integrations.settings import get_settings
 from tests.own_services import OwnRedis
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -55,10 +55,7 @@ def test_two_beats_send_each_job_once(tmp_path: Path, monkeypatch: pytest.Monkey
             # The leader dies (stops renewing): its lease lapses, the other one leads.
             leader, follower = (first, second) if first.leadership.leading else (second, first)
             redis.client().pexpire(leader_key(queue), 200)
-            deadline = time.monotonic() + 10
-            while not follower.leadership.hold():
-                assert time.monotonic() < deadline, "the follower never took over"
-                time.sleep(0.05)
+            wait_until(follower.leadership.hold, 10, "the follower never took over")
             assert redis.client().get(leader_key(queue)).decode() == follower.leadership.token
             follower.tick()  # same period: nothing is sent twice
             assert sorted(_sent(redis, queue)) == sorted(sent)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from integrations.webhooks_out.endpoints import add_endpoint
 from integrations.webhooks_out.tasks import TASK_NAME
 from tests.conftest import make_tenant
 from tests.e2e.worker_support import Worker, worker_env
+from tests.polling import wait_until
 from tests.services import DEPLOYMENT_SECRET_KEY
 from tests.unit.webhooks.receiver import Receiver
 
@@ -47,9 +47,7 @@ def test_worker_drains_the_outbox(
         try:
             worker.wait_ready()
             configure_celery(settings).send_task(TASK_NAME, queue=queue)
-            deadline = time.monotonic() + 30
-            while not rx.requests and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_until(lambda: rx.requests, 30, "the worker to deliver the event", interval=0.1)
         finally:
             worker.stop()
         (request,) = rx.requests

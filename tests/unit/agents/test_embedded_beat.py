@@ -1,10 +1,9 @@
 """Embedded mode has no `bmad beat`: its in-process beat still escalates and expires."""
 
-import time
-
 from agents.notify import read_notices
 from agents.workflows.service import WorkflowService
 from integrations.settings import Settings
+from tests.polling import wait_until
 from tests.unit.agents.conftest import place_template
 
 QUICK_APPROVAL = """
@@ -27,10 +26,9 @@ def test_embedded_beat_escalates_then_expires(embedded_settings: Settings, tenan
         conversation_key=ck,
         user_id="bob-member",
     )
-    deadline = time.monotonic() + 20
-    while service.get(tenant, run.id).status != "failed":
-        assert time.monotonic() < deadline, service.get(tenant, run.id)
-        time.sleep(0.1)
+    wait_until(
+        lambda: service.get(tenant, run.id).status == "failed", 20, "the run to fail", interval=0.1
+    )
     view = service.get(tenant, run.id)
     assert view.error == "approval expired"
     assert [s.status for s in view.steps] == ["expired", "skipped"]

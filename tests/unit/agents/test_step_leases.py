@@ -4,7 +4,6 @@ step's whole timeout. Steps are claimed here exactly as a worker claims them."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from agents.workflows.sweeper import sweep
 from integrations.db.models import WorkflowEvent, WorkflowStep
 from integrations.db.session import tenant_session
 from integrations.settings import Settings
+from tests.polling import wait_until
 from tests.unit.agents.conftest import SLOW_TEMPLATE, place_template
 
 
@@ -66,10 +66,11 @@ def test_a_redelivered_message_takes_over_a_step_whose_lease_ran_out(
     wait = busy_for(embedded_settings, tenant, step_id, 1)
     assert wait is not None and 0 < wait <= 0.5
 
-    deadline = time.monotonic() + 10
-    while not _claim(embedded_settings, tenant, step_id, lease=30):
-        assert time.monotonic() < deadline, "the expired lease was never taken over"
-        time.sleep(0.05)
+    wait_until(
+        lambda: _claim(embedded_settings, tenant, step_id, lease=30),
+        10,
+        "the expired lease was never taken over",
+    )
     step = _step(embedded_settings, tenant, step_id)
     assert step.status == "running" and step.attempt == 1
     with tenant_session(embedded_settings.database_url, tenant) as session:
@@ -90,11 +91,8 @@ def test_the_heartbeat_keeps_a_long_step_leased(embedded_settings: Settings, ten
     assert first is not None and step.started_at is not None
     spec = load_template(settings, tenant, "test_slow").step("slow")
     with Heartbeat(settings, tenant, step_id, 1, step.started_at, spec):
-        deadline = time.monotonic() + 10
         # Well past the first lease: still leased, the sweeper leaves it alone.
-        while now() < first + timedelta(seconds=1):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: now() >= first + timedelta(seconds=1), 10, "a second past the lease")
         assert sweep(settings)["requeued"] == 0
         renewed = aware(_step(settings, tenant, step_id).lease_until)
         assert renewed is not None and renewed > first
@@ -121,10 +119,12 @@ def test_a_lease_never_outlives_the_step_timeout(embedded_settings: Settings, te
     assert aware(step.lease_until) == hard_end
     spec = load_template(settings, tenant, "test_slow").step("slow")
     with Heartbeat(settings, tenant, step_id, 1, started, spec):
-        deadline = time.monotonic() + 10
-        while sweep(settings)["requeued"] == 0:
-            assert time.monotonic() < deadline, "the hung step was never re-queued"
-            time.sleep(0.1)
+        wait_until(
+            lambda: sweep(settings)["requeued"] != 0,
+            10,
+            "the hung step was never re-queued",
+            interval=0.1,
+        )
     # Re-queued as attempt 2 by its retry policy. With the eager queue and the template's
     # backoff of 0 that attempt starts at once in this process, so its status may already be
     # past `queued`: read the event log, then let the retry finish (nothing runs on later).

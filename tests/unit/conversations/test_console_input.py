@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import sys
 import threading
-import time
 
 import pytest
 from prompt_toolkit.data_structures import Size
@@ -17,6 +16,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from bot.console import ConsoleSession
 from bot.console_input import collect_message, notices_above_prompt, prompt_reader
 from integrations.settings import Settings
+from tests.polling import wait_until
 
 PASTE = "review this please\r\n```\r\ndef total(items):\r\n    return sum(items)\r\n```"
 
@@ -119,10 +119,7 @@ class _Terminal:
             return "".join(self.data)
 
     def wait_for(self, text: str, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.shown():
-            assert time.monotonic() < deadline, f"{text!r} never shown"
-            time.sleep(0.01)
+        wait_until(lambda: text in self.shown(), timeout, f"{text!r} never shown", interval=0.01)
 
 
 def test_notices_print_above_the_prompt_not_into_it(monkeypatch: pytest.MonkeyPatch) -> None:

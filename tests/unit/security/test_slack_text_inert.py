@@ -14,6 +14,7 @@ from conversations.replies import render
 from integrations.settings import Settings
 from integrations.webhooks_out.signing import sign
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.polling import wait_until
 from tests.unit.webhooks.conftest import GENERIC_SECRET, setup_tenant
 
 PHISH = "<https://evil.example/login|Session expired>"
@@ -39,14 +40,14 @@ def test_phishing_link_in_a_request_is_inert_in_the_slack_post(
         }
         r = client.post(f"/webhooks/generic/{tenant_id}", content=body, headers=headers)
         assert r.status_code == 200, r.text
+
         # Posts are queued (issue 15's dispatcher): wait until the reply quoting the request
         # went out, then check every message posted so far.
-        deadline = time.monotonic() + 10
-        while True:
+        def posted_with_the_quote() -> list[str]:
             posted = [c.params.get("text", "") for c in slack.calls_to("chat.postMessage")]
-            if any("evil.example" in m for m in posted) or time.monotonic() > deadline:
-                break
-            slack.wait_for("chat.postMessage", len(posted) + 1, timeout=0.5)
+            return posted if any("evil.example" in m for m in posted) else []
+
+        posted = wait_until(posted_with_the_quote, 10, "the reply quoting the request")
         assert posted, "the reply was posted"
         for message in posted:
             assert "<https://evil" not in message and "<@U0BOSS>" not in message
