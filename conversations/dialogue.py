@@ -57,6 +57,9 @@ MAX_PASSING_WORDS = 12
 # Slot types that carry "the subject" across intents (a story's feature is the test
 # plan's feature and the design's topic).
 _SUBJECT_TYPES = frozenset({"subject", "feature", "pr_or_subject"})
+# Slot types a short correction can name without a verb ("no, payments to staging"), the
+# most constrained first: what an environment or a version takes is not a service.
+_CORRECTABLE_TYPES = ("environment", "version", "service")
 _SUBJECT_KEY = "subject"
 
 
@@ -312,12 +315,17 @@ class DialogueManager:
         result: IntentResult,
     ) -> Decision:
         answering = words.is_yes(text) or words.is_no(text)  # "no, staging"
-        if self._passing(result, pending.intent) and not answering:
-            return self._in_passing(state, message, text, result), result
         subjects = {n for n, s in spec.slots.items() if s.type in _SUBJECT_TYPES}
         found = self._slots_from(text, pending.intent, spec, skip=subjects)
+        rest = words.correction_rest_raw(text) or words.no_rest(text)
+        if rest:  # "no, payments": the value it names replaces the one it fits
+            for name, value in _typed_values(state.slots, spec, rest, None).items():
+                found.setdefault(name, value)
         changed = {k: v for k, v in found.items() if state.slots.get(k) != v}
-        if changed and pending.run_id is None:
+        corrects = bool(changed) and pending.run_id is None
+        if self._passing(result, pending.intent) and not answering and not corrects:
+            return self._in_passing(state, message, text, result), result
+        if corrects:
             # "yes but to staging", "wacht, eerst naar staging": the request, corrected.
             state.fill(changed)
             self._remember(state, spec, changed)
@@ -347,6 +355,13 @@ class DialogueManager:
         if short and self._passing(result, pending.intent):
             return self._in_passing(state, message, text, result), result
         slot = spec.slots.get(pending.slot or "")
+        rest = words.correction_rest_raw(text) or words.no_rest(text)
+        typed = slot is not None and slot.type in _CORRECTABLE_TYPES
+        if rest and typed and self._correct(state, spec, rest, pending):
+            # "no, payments to staging", "wait, I meant payments" while asked the environment.
+            state.add_request_turn(text)
+            state.pending = None
+            return self._advance(state, message, pending.intent, spec), result
         value = extract_slot_value(slot.type, text, answer=True) if slot else None
         if value and _is_reference(value):
             value = self._from_context(state, pending.slot or "", slot) if slot else None
@@ -440,7 +455,15 @@ class DialogueManager:
             return None
         result = self.understand(rest, state.lang)
         probe = Pending(kind="confirm", intent=state.last_intent)
-        if self._starts_new_request(rest, result, probe) and self._confident(result):
+        # "oops, I meant test" after a deploy to staging: a value of the last request, not
+        # the test-plan request the word alone would be.
+        bare_value = (
+            len(words.normalize(rest).split()) <= words.MAX_ANSWER_WORDS
+            and not words.starts_with_request_verb(rest)
+            and bool(_typed_values(state.last_slots, spec, rest, None))
+        )
+        new_request = self._starts_new_request(rest, result, probe) and self._confident(result)
+        if new_request and not bare_value:
             return None  # "actually, write the release notes": a request of its own
         state.active_intent, state.slots = state.last_intent, dict(state.last_slots)
         if not self._correct(state, spec, rest, probe):
@@ -494,19 +517,10 @@ class DialogueManager:
     def _correct(self, state: State, spec: Intent, rest: str, pending: Pending) -> bool:
         """Apply "no, I meant X": X replaces the value of the slot it fits."""
         found = self._slots_from(rest, pending.intent, spec)
-        if not found and pending.kind == "slot" and pending.slot in spec.slots:
-            value = extract_slot_value(spec.slots[pending.slot].type, rest, answer=True)
-            found = {pending.slot: value} if value else {}
-        if not found:
-            # A bare value ("staging"): the filled slot whose type accepts it.
-            # Subject slots accept any text, so only typed slots are candidates.
-            for name in state.slots:
-                slot = spec.slots.get(name)
-                if slot is not None and slot.type != "subject":
-                    value = extract_slot_value(slot.type, rest, answer=True)
-                    if value:
-                        found = {name: value}
-                        break
+        asked = pending.slot if pending.kind == "slot" else None
+        for name, value in _typed_values(state.slots, spec, rest, asked).items():
+            found.setdefault(name, value)
+        found = {k: v for k, v in found.items() if state.slots.get(k) != v}
         if not found:
             return False
         state.fill(found)
@@ -865,3 +879,30 @@ def _int(value: str | None) -> int | None:
         return None
     digits = "".join(ch for ch in value if ch.isdigit())
     return int(digits) if digits else None
+
+
+def _typed_values(
+    filled: dict[str, str], spec: Intent, rest: str, asked: str | None
+) -> dict[str, str]:
+    """The values a short correction names for typed slots: the slot asked about first,
+    then the filled ones, environment and version before service; the words a value was
+    read from are not read again ("payments to staging": staging, then payments)."""
+    order = [asked] if asked else []
+    for kind in _CORRECTABLE_TYPES:
+        order += [n for n, s in spec.slots.items() if s.type == kind and n in filled]
+    found: dict[str, str] = {}
+    remaining = rest
+    for name in dict.fromkeys(order):
+        slot = spec.slots.get(name)
+        if slot is None or slot.type not in _CORRECTABLE_TYPES:
+            continue
+        value = extract_slot_value(slot.type, remaining, answer=True)
+        if not value or _is_reference(value):
+            continue
+        found[name] = value
+        if slot.type == "service":
+            break  # free-form: whatever is left is not another value
+        remaining = " ".join(
+            t for t in remaining.split() if not extract_slot_value(slot.type, t, answer=True)
+        )
+    return found

@@ -25,6 +25,7 @@ class WordLists(BaseModel):
     filler: dict[str, list[str]]
     hesitation: dict[str, list[str]]
     correction: dict[str, list[str]]
+    correction_lead: dict[str, list[str]]
     reference: dict[str, list[str]]
     reference_nouns: dict[str, list[str]]
     other_reference: dict[str, list[str]]
@@ -220,12 +221,37 @@ def correction_rest(text: str) -> str | None:
 
 
 def correction_rest_raw(text: str) -> str | None:
-    """Like `correction_rest`, keeping the original characters ("search-api", "v3.0")."""
+    """Like `correction_rest`, keeping the original characters ("search-api", "v3.0");
+    opening interjections are skipped ("wait, I meant payments" -> "payments")."""
+    text = _without_leads(text)
     norm = normalize(text)
     for phrase in _all(word_lists().correction):
         if _starts_with(norm, phrase):
             return _rest_of(text, phrase) or None
     return None
+
+
+def no_rest(text: str) -> str | None:
+    """ "no, payments to staging" -> "payments to staging": a no that goes on with the
+    right values (None for a bare no, or no leading no)."""
+    text = _without_leads(text)
+    norm = normalize(text)
+    for phrase in _all(word_lists().no):
+        if _starts_with(norm, phrase) and norm != phrase:
+            rest = _rest_of(text, phrase)
+            return None if _only_filler(normalize(rest)) else rest
+    return None
+
+
+def _without_leads(text: str) -> str:
+    """The text after any opening interjections ("oops, wait, ...")."""
+    leads = _all(word_lists().correction_lead)
+    while True:
+        norm = normalize(text)
+        phrase = next((p for p in leads if _starts_with(norm, p) and norm != p), None)
+        if phrase is None:
+            return text
+        text = _rest_of(text, phrase)
 
 
 def refers_back(text: str) -> bool:
