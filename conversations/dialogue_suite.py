@@ -12,6 +12,7 @@ File format (one file holds a list `dialogues:`)::
     dialogues:
       - name: en_production_needs_two_people
         users: {u1: member, boss: admin}      # first one speaks unless a turn says `user:`
+        channel: slack                        # optional: turns arrive as Slack markup
         tenant: {self_approval: false}        # optional tenant settings
         templates: {hotfix: "<yaml>"}         # optional tenant workflow templates
         turns:
@@ -93,6 +94,8 @@ class Dialogue(BaseModel):
     name: str
     description: str = ""
     users: dict[str, Role] = Field(default_factory=lambda: {"u1": Role.owner})
+    # Which channel the turns come from: "slack" messages arrive as Slack markup.
+    channel: Literal["console", "slack"] = "console"
     tenant: dict[str, Any] = Field(default_factory=dict)
     templates: dict[str, str] = Field(default_factory=dict)
     turns: list[Turn] = Field(min_length=1)
@@ -169,7 +172,7 @@ class DialogueRunner:
 
     def run(self, dialogue: Dialogue, file: str = "") -> DialogueResult:
         tenant = f"dlg{uuid.uuid4().hex[:12]}"
-        key = conversation_key(tenant, "console", uuid.uuid4().hex[:8])
+        key = conversation_key(tenant, dialogue.channel, uuid.uuid4().hex[:8])
         self._prepare(tenant, dialogue)
         first_user = next(iter(dialogue.users))
         result = DialogueResult(name=dialogue.name, file=file, passed=True)
@@ -183,7 +186,7 @@ class DialogueRunner:
             reply = self.pipeline.handle(
                 Message(
                     tenant_id=tenant,
-                    channel="console",
+                    channel=dialogue.channel,
                     conversation_key=key,
                     user_id=turn.user or first_user,
                     text=turn.say,

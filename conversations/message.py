@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from integrations.security.text_hygiene import clean_text
 
 Channel = Literal["slack", "dm", "api", "console", "webhook", "web"]
+SLACK_CHANNELS: frozenset[str] = frozenset({"slack", "dm"})  # text arrives as Slack markup
 
 
 def _now() -> datetime:

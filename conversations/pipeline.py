@@ -22,10 +22,11 @@ from conversations.acting import Actor
 from conversations.dialogue import DialogueManager
 from conversations.idempotency import claim_event, release_event
 from conversations.locking import conversation_lock
-from conversations.message import Message
+from conversations.message import SLACK_CHANNELS, Message
 from conversations.nlu.cascade import get_cascade
 from conversations.nlu.catalog import load_catalog
 from conversations.nlu.language import detect_language
+from conversations.nlu.normalize import normalize_markup
 from conversations.nlu.types import IntentResult
 from conversations.outcome import Outcome
 from conversations.privacy import forget_user
@@ -139,6 +140,10 @@ class TurnPipeline:
             return self._failure(message, "error"), None
 
     def _turn(self, message: Message, progress: _Progress) -> tuple[Reply, IntentResult | None]:
+        if message.channel in SLACK_CHANNELS:
+            # Slack's wire text (<url|label>, &lt;, <@U1>): the request as the user wrote it,
+            # for the dialogue and for what the agents are given.
+            message = message.model_copy(update={"text": normalize_markup(message.text)})
         state = self.store.load(message.tenant_id, message.conversation_key)
         _add_user(state, message.user_id)
         outcome, result = self.dialogue.step(state, message)
