@@ -32,6 +32,7 @@ from conversations import named_workflows as named
 from conversations import words
 from conversations.acting import Actor
 from conversations.message import Message
+from conversations.nlu import acknowledge
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, Intent, Slot
 from conversations.nlu.extract import extract_slot_value, extract_slots
 from conversations.nlu.language import detect_language
@@ -621,8 +622,9 @@ class DialogueManager:
         carried: bool = False,
     ) -> Outcome:
         state.clear_request()
-        if result.acknowledgement:  # "thanks!": a short "you're welcome", not the menu
-            return Outcome("answer", render("thanks", state.lang), result.intent)
+        if result.acknowledgement:  # "thanks!", "sounds good": a short answer, not the menu
+            reply = "thanks" if acknowledge.thanks(text) else "noted"
+            return Outcome("answer", render(reply, state.lang), result.intent)
         if self._unsure(result):
             return self._clarify(state, text, result)
         spec = self.catalog.get(result.intent)

@@ -1,4 +1,4 @@
-"""Is this message only a thank-you ("thanks!", "dank je wel", "cheers, great work")?
+"""Is this message only a thank-you or a nod ("thanks!", "dank je wel", "sounds good")?
 
 Why a word list and not the classifier: a thank-you is closed-class and short, and it
 must never be mistaken for a request (nor get the capability list). A message counts
@@ -18,9 +18,18 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 def is_acknowledgement(text: str) -> bool:
-    tokens = _WORD.findall(normalize_markup(text).lower())
+    tokens = _tokens(text)
     if not tokens or len(tokens) > MAX_WORDS:
         return False
-    thanks = words("acknowledgement", "thanks")
-    allowed = thanks | words("acknowledgement", "filler")
-    return any(t in thanks for t in tokens) and all(t in allowed for t in tokens)
+    cues = words("acknowledgement", "thanks") | words("acknowledgement", "agree")
+    allowed = cues | words("acknowledgement", "filler")
+    return any(t in cues for t in tokens) and all(t in allowed for t in tokens)
+
+
+def thanks(text: str) -> bool:
+    """An acknowledgement that thanks ("cheers!"), not only a nod ("sounds good")."""
+    return any(t in words("acknowledgement", "thanks") for t in _tokens(text))
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(normalize_markup(text).lower())
