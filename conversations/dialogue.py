@@ -131,6 +131,10 @@ class DialogueManager:
         if started is not None:
             return started, None
         result = self.understand(text, state.lang)
+        if pending is None and words.only_abandon(text) and not self._actionable(result):
+            # "never mind" with nothing open: nothing to drop (not "out of scope"); "cancel
+            # it" still cancels the conversation's run.
+            return Outcome("answer", render("nothing_to_drop", state.lang)), result
         return self._new_request(state, message, text, result), result
 
     # -- whose, and still open? ---------------------------------------------------------

@@ -89,6 +89,16 @@ def _only_filler(rest: str) -> bool:
     return True
 
 
+def only_abandon(text: str) -> bool:
+    """ "never mind", "laat maar" and nothing else (not the bare commands "cancel"/"stop",
+    which name runs to cancel when nothing is asked)."""
+    norm = normalize(text)
+    return any(
+        _starts_with(norm, p) and _only_filler(norm[len(p) :].strip())
+        for p in _all(word_lists().abandon)
+    )
+
+
 def abandon_rest(text: str) -> str | None:
     """For an abandon ("never mind, deploy search") what follows it ("deploy search",
     "" when nothing does); None when the message is not an abandon."""
