@@ -7,6 +7,8 @@ left to the pipeline's error handling.
 
 from __future__ import annotations
 
+from functools import reduce
+
 from agents.roster import list_agents
 from agents.workflows.gate import QuotaExceeded
 from agents.workflows.loader import list_templates, load_template
@@ -22,7 +24,8 @@ from agents.workflows.spec import WorkflowTemplate
 from conversations import runs
 from conversations.named_workflows import NAMED_INTENT
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, Intent
-from conversations.outcome import Outcome
+from conversations.nlu.extract import SERVICE_SEPARATOR
+from conversations.outcome import Outcome, combined
 from conversations.replies import render
 from conversations.request_text import join_turns, request_limits
 from conversations.state import ConversationState
@@ -89,10 +92,14 @@ class Actor:
 
     # -- starting runs ----------------------------------------------------------------
     def start(self, state: ConversationState, user_id: str, intent: str, spec: Intent) -> Outcome:
-        workflow, inputs = spec.handler.run_for(dict(state.slots)) or ("", dict(state.slots))
-        return self._start_run(
-            state, user_id, intent, workflow, inputs, spec.description.get(state.lang)
-        )
+        """One run; one per service when the request named several ("checkout and
+        payments"), each with its own service input, answered in one reply."""
+        what = spec.description.get(state.lang)
+        started = []
+        for slots in _per_service(state.slots):
+            workflow, inputs = spec.handler.run_for(slots) or ("", slots)
+            started.append(self._start_run(state, user_id, intent, workflow, inputs, what, slots))
+        return reduce(combined, started)
 
     def start_named(self, state: ConversationState, user_id: str, workflow: str) -> Outcome:
         """A workflow the user named ("start the release workflow"), inputs from slots."""
@@ -107,8 +114,9 @@ class Actor:
         workflow: str,
         inputs: dict[str, str],
         what: str,
+        shown: dict[str, str] | None = None,
     ) -> Outcome:
-        slots = {k: v for k, v in state.slots.items()}
+        slots = dict(state.slots if shown is None else shown)
         inputs = {**inputs, **request_inputs(state)}
         try:
             run = self.workflows.start(
@@ -206,3 +214,11 @@ class Actor:
             return Outcome("error", err.message_in(state.lang), intent)
         text = render("not_allowed", state.lang, role=err.required_role)
         return Outcome("error", text, intent)
+
+
+def _per_service(slots: dict[str, str]) -> list[dict[str, str]]:
+    """The slots once per service of a list ("checkout, payments"), else once."""
+    services = [s for s in slots.get("service", "").split(SERVICE_SEPARATOR.strip()) if s.strip()]
+    if len(services) <= 1:
+        return [dict(slots)]
+    return [{**slots, "service": service.strip()} for service in services]

@@ -37,7 +37,7 @@ from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, Intent, Slot
 from conversations.nlu.extract import extract_slot_value, extract_slots
 from conversations.nlu.language import detect_language
 from conversations.nlu.types import IntentResult
-from conversations.outcome import Outcome
+from conversations.outcome import Outcome, combined
 from conversations.replies import render
 from conversations.reply import ReplyKind
 from conversations.state import MAX_LAST_REQUEST_TEXT, PENDING_TTL_SECONDS, Pending, clip
@@ -255,7 +255,7 @@ class DialogueManager:
         second, result = self._decide(state, message, rest)
         if first is None:  # not expected: a bare yes always answers a confirmation
             return second, result
-        return _combined(first[0], second), result
+        return combined(first[0], second), result
 
     def _quick_answer(
         self, state: State, message: Message, text: str, spec: Intent | None, pending: Pending
@@ -838,19 +838,6 @@ class DialogueManager:
 
 # The order a bare follow-up value is tried in: distinctive shapes first, names last.
 _BARE_VALUE_ORDER = ("environment", "version", "run_id", "pr", "service")
-
-
-def _combined(first: Outcome, then: Outcome) -> Outcome:
-    """Two outcomes of one message in one reply; a question in the second stays the kind
-    (it is what the user answers next)."""
-    asks = then.kind in ("question", "confirm", "clarify")
-    return Outcome(
-        kind=then.kind if asks else first.kind,
-        text=f"{first.text}\n\n{then.text}",
-        intent=then.intent if asks else first.intent,
-        run_ids=[*first.run_ids, *then.run_ids],
-        upgrade_url=first.upgrade_url or then.upgrade_url,
-    )
 
 
 def _bare_value(text: str, spec: Intent) -> dict[str, str]:

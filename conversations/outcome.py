@@ -17,3 +17,16 @@ class Outcome:
     forget: bool = False
     # The plan's quota refused a run: where to upgrade (the API answers 402 with it).
     upgrade_url: str | None = None
+
+
+def combined(first: Outcome, then: Outcome) -> Outcome:
+    """Two outcomes of one message in one reply; a question in the second stays the kind
+    (it is what the user answers next)."""
+    asks = then.kind in ("question", "confirm", "clarify")
+    return Outcome(
+        kind=then.kind if asks else first.kind,
+        text=f"{first.text}\n\n{then.text}",
+        intent=then.intent if asks else first.intent,
+        run_ids=[*first.run_ids, *then.run_ids],
+        upgrade_url=first.upgrade_url or then.upgrade_url,
+    )

@@ -195,6 +195,30 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
     return None
 
 
+# Several services in one request ("deploy checkout and payments to staging"): a list
+# right after the first one, ending where the environment starts (or the message ends).
+SERVICE_SEPARATOR = ", "
+_JOINER = rf"(?:,|&|\b(?:{alternation('slot_words', 'list_joiner')})\b)"
+_LIST_END = (
+    rf"(?=\s+(?:(?:{alternation('slot_words', 'verb_particle')})\s+)?"
+    rf"(?:{alternation('slot_words', 'env_cue')})\b|\s*[.!?]?\s*$)"
+)
+
+
+def extract_services(text: str, *, answer: bool = False) -> str | None:
+    """The service, or every service of a list, joined by SERVICE_SEPARATOR (a name never
+    holds a comma). An answer is one service."""
+    first = extract_service(text, answer=answer)
+    if first is None or answer:
+        return first
+    listed = re.search(rf"\b{re.escape(first)}((?:\s*{_JOINER}\s*{_NAME})+){_LIST_END}", text, re.I)
+    if listed is None:
+        return first
+    more = (_clean_service(n) for n in re.findall(rf"{_JOINER}\s*({_NAME})", listed.group(1)))
+    names = [first, *(n for n in more if n)]
+    return SERVICE_SEPARATOR.join(dict.fromkeys(names))
+
+
 # -- free-text subjects -----------------------------------------------------------------
 # Where the subject starts: after "about", "for", ":" and their Dutch counterparts.
 _SUBJECT_CUE = re.compile(rf"(?::\s+|\s-\s|\b(?:{alternation('subject', 'cue')})\s+)", re.I)
@@ -297,7 +321,7 @@ def extract_pr_or_subject(text: str, *, answer: bool = False) -> str | None:
 Extractor = Callable[..., str | None]
 EXTRACTORS: dict[str, Extractor] = {
     "subject": extract_subject,
-    "service": extract_service,
+    "service": extract_services,
     "environment": extract_environment,
     "version": extract_version,
     "run_id": extract_run_id,
