@@ -19,6 +19,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
+from integrations.slack.dispatcher import stop_dispatchers
 from tests.polling import wait_until
 
 
@@ -75,6 +76,9 @@ class OwnRedis:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # An app built on this Redis started a Slack dispatcher: it goes with its Redis
+        # (else it logs a failed claim every 2 s into the rest of the session).
+        stop_dispatchers(self.url)
         self.stop()
 
 

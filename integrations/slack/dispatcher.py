@@ -333,6 +333,11 @@ class Dispatcher:
         return True
 
     # -- process exit ---------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Is this process's dispatch loop alive (and not asked to stop)?"""
+        return self._thread is not None and self._thread.is_alive() and not self._stopping
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the loop without sending what is queued (it stays in Redis for the next
         process): for tests, whose database and Slack stand-in go away after them."""
@@ -376,11 +381,12 @@ _dispatchers: dict[tuple[str | None, str, str], Dispatcher] = {}
 _dispatchers_lock = threading.Lock()
 
 
-def stop_dispatchers() -> None:
-    """Stop every dispatcher of this process (a test session ending)."""
+def stop_dispatchers(redis_url: str | None = None) -> None:
+    """Stop every dispatcher of this process (a test session ending), or only those on
+    `redis_url` (a test's own Redis going away)."""
     with _dispatchers_lock:
-        found = list(_dispatchers.values())
-        _dispatchers.clear()
+        idents = [i for i in _dispatchers if redis_url is None or i[0] == redis_url]
+        found = [_dispatchers.pop(i) for i in idents]
     for dispatcher in found:
         dispatcher.stop()
 

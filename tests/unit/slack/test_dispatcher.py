@@ -177,3 +177,16 @@ def test_a_reply_queued_again_after_an_outage_is_sent_once() -> None:
         completes = slack.calls_to("files.completeUploadExternal")
     assert texts == ["the answer", "marker"]
     assert len(completes) == 1
+
+
+def test_a_tests_own_redis_takes_its_dispatchers_with_it(tmp_path: Path) -> None:
+    """Defect (CI, stop 24): an app built on a test's own Redis started a dispatcher that
+    outlived the Redis; it logged a claim failure every 2 s for the rest of the session,
+    and one line landed in another test's captured CLI output. Leaving `OwnRedis` stops
+    the dispatchers on it."""
+    with OwnRedis(tmp_path) as redis_server, FakeSlackAPI() as slack:
+        settings = _settings(slack).model_copy(update={"redis_url": redis_server.url})
+        dispatcher = dispatcher_for(settings)
+        dispatcher.ensure_running()
+        assert dispatcher.running
+    wait_until(lambda: not dispatcher.running, 10, "the dispatcher to stop")
