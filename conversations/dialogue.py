@@ -629,7 +629,9 @@ class DialogueManager:
         if result.acknowledgement:  # "thanks!", "sounds good": a short answer, not the menu
             reply = "thanks" if acknowledge.thanks(text) else "noted"
             return Outcome("answer", render(reply, state.lang), result.intent)
-        if self._unsure(result):
+        if self._unsure(result) and result.intent not in words.request_verb_intents(text):
+            # Unsure, unless the message opens with that intent's verb ("deploy de
+            # winkelwagen": an unknown service name is no reason to offer a menu).
             return self._clarify(state, text, result)
         spec = self.catalog.get(result.intent)
         if result.intent == OUT_OF_SCOPE or spec is None:
@@ -771,12 +773,20 @@ class DialogueManager:
 
     def _clarify(self, state: State, text: str, result: IntentResult) -> Outcome:
         candidates = [result.intent, *result.alternatives]
-        options = list(dict.fromkeys(a for a in candidates if self.catalog.get(a)))[:4]
+        options = list(dict.fromkeys(a for a in candidates if self._offerable(a)))[:4]
         if not options:
             return self.actor.out_of_scope(state)
         state.pending = Pending(kind="clarify", intent=options[0], options=options, text=text)
         labels = self._labels(options, state.lang)
         return Outcome("clarify", render("clarify", state.lang, options=labels), None)
+
+    def _offerable(self, intent: str) -> bool:
+        """A guess the menu may offer: never approving, rejecting or cancelling a run or
+        erasing data, which need the user's own explicit words (or the button)."""
+        spec = self.catalog.get(intent)
+        if spec is None or spec.handler.kind == "data":
+            return False
+        return spec.handler.kind != "run_control" or spec.handler.action == "status"
 
     # -- context ----------------------------------------------------------------------
     def _remember(self, state: State, spec: Intent, slots: dict[str, str]) -> None:

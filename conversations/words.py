@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,12 @@ class WordLists(BaseModel):
 @lru_cache(maxsize=1)
 def word_lists() -> WordLists:
     return WordLists.model_validate(yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8")))
+
+
+# A misspelt verb phrase still counts as one: the standard library's ratio (as for typos in
+# `conversations/nlu/fuzzy.py`) on words of at least three letters.
+FUZZY_RATIO = 0.8
+FUZZY_MIN_LETTERS = 3
 
 
 def normalize(text: str) -> str:
@@ -191,13 +198,32 @@ def strip_openers(text: str) -> str:
 
 
 def request_verb_intents(text: str) -> set[str]:
-    """The intents whose verb phrase opens this message ("write a security review ...")."""
-    norm = strip_openers(text)
+    """The intents whose verb phrase opens this message ("write a security review ...",
+    also misspelt: "schrijf een usr stroy")."""
+    opening = strip_openers(text).split()
     return {
         intent
         for intent, phrases in word_lists().request_verbs.items()
-        if any(_starts_with(norm, p) for p in _all(phrases))
+        if any(_opens_with_typos(opening, p.split()) for p in _all(phrases))
     }
+
+
+def _opens_with_typos(opening: list[str], phrase: list[str]) -> bool:
+    """Do the message's first words spell `phrase`? The verb (first word) exactly; after
+    it a slip per word of three letters or more ("schrijf een usr stroy"). A one-word
+    phrase must match exactly: "delivered" is not "deliver"."""
+    if len(opening) < len(phrase) or opening[0] != phrase[0]:
+        return False
+    if len(phrase) == 1:
+        return True
+    return all(
+        said == word or (min(len(said), len(word)) >= FUZZY_MIN_LETTERS and _close(said, word))
+        for said, word in zip(opening[1:], phrase[1:], strict=False)
+    )
+
+
+def _close(said: str, word: str) -> bool:
+    return difflib.SequenceMatcher(None, said, word).ratio() >= FUZZY_RATIO
 
 
 def starts_with_request_verb(text: str) -> bool:

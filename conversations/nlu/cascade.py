@@ -66,6 +66,7 @@ class IntentCascade:
         self._classifier = classifier
         self._router = router
         self._lock = threading.Lock()
+        self._columns: tuple[frozenset[int], int | None] | None = None
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=BREAKER_FAIL_MAX, reset_timeout=BREAKER_RESET_SECONDS, name="nlu-llm-router"
         )
@@ -110,10 +111,22 @@ class IntentCascade:
         reading = long_text.read(text)
         classifier = self.classifier
         probabilities = classifier.probabilities(reading.texts)
-        row = long_text.choose(reading, probabilities)
+        generic, out_of_scope = self._reading_columns(classifier)
+        row = long_text.choose(reading, probabilities, generic, out_of_scope)
         ranked = classifier.rank_row(probabilities[row], k=MAX_ALTERNATIVES + 1)
         NLU_LOCAL_SECONDS.observe(time.perf_counter() - started)
         return ranked, reading.texts[row]
+
+    def _reading_columns(self, classifier: IntentClassifier) -> tuple[frozenset[int], int | None]:
+        """The classifier columns of intents that answer in general (help, greet...), and
+        of out of scope: what `long_text.choose` needs to know of the labels."""
+        if self._columns is None:
+            classes = classifier.classes
+            replies = {n for n, i in self.catalog.intents.items() if i.handler.kind == "reply"}
+            generic = frozenset(i for i, c in enumerate(classes) if c in replies)
+            oos = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else None
+            self._columns = (generic, oos)
+        return self._columns
 
     def readable(self, text: str) -> str:
         """Markup normalised and typos in command/environment/service words corrected."""

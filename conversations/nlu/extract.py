@@ -132,6 +132,13 @@ _VERB_SERVICE = re.compile(
     rf"((?:(?:{alternation('slot_words', 'deploy_filler')})\s+)*)({_NAME})",
     re.I,
 )
+_SERVICE_INFINITIVE = re.compile(
+    rf"\b({_NAME})\s+(?:(?:{alternation('slot_words', 'env_cue')})\s+(?:(?:{_ARTICLE_WORD})\s+)?"
+    rf"(?:{_ENV_WORD})\s+)?(?:{alternation('slot_words', 'deploy_infinitive')})\b",
+    re.I,
+)
+# "release notes for checkout 2.4": a name right before a version is what is versioned.
+_VERSIONED_SERVICE = re.compile(rf"\b({_NAME})\s+(?=v?\d+\.\d+\b)", re.I)
 _SERVICE_NOUN = re.compile(
     rf"\b({_NAME}?)([- ])({alternation('slot_words', 'service_suffix')})\b", re.I
 )
@@ -177,7 +184,7 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
         name = _clean_service(m.group(2))
         if name:
             return name
-    for pattern in (_NOUN_SERVICE, _STATE_SERVICE):
+    for pattern in (_SERVICE_INFINITIVE, _NOUN_SERVICE, _STATE_SERVICE, _VERSIONED_SERVICE):
         for m in pattern.finditer(text):
             name = _clean_service(m.group(1))
             if name:

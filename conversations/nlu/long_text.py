@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from conversations.nlu.lexicon import words
-from conversations.nlu.normalize import has_material, prose, sentences
+from conversations.nlu.normalize import has_material, pasted_lines, prose, sentences
 
 SHORT = 160  # characters; shorter messages without pasted material are read whole
 MAX_SENTENCES = 12  # the request is near the top; later sentences are context
@@ -32,6 +32,12 @@ SHORT_SENTENCE_WEIGHT = 0.7
 PROSE_WEIGHT = 1.2  # all the prose together: best when the request spans sentences
 DECAY = 0.05  # later sentences count a little less: the request is usually near the top
 PROSE_LIMIT = 2000
+# Pasted errors under a question that says little ("any idea what is going on?"): the
+# paste is what is asked about, so its lines compete too, a little below a request.
+TERSE_PROSE_WORDS = 12
+PASTED_WEIGHT = 0.9
+PASTED_LIMIT = 600
+SURE_PROSE = 0.8  # a terse question this sure of its intent is not outvoted by the paste
 
 
 @dataclass
@@ -42,6 +48,7 @@ class Reading:
 
     texts: list[str]
     weights: list[float]
+    pasted: int | None = None  # the row of the pasted lines, when they compete
 
     @property
     def whole(self) -> bool:
@@ -70,7 +77,12 @@ def read(text: str) -> Reading:
         * (SHORT_SENTENCE_WEIGHT if i and len(s.split()) < SHORT_SENTENCE_WORDS else 1.0)
         for i, s in enumerate(candidates)
     ]
-    return Reading([body[:PROSE_LIMIT], *candidates], [PROSE_WEIGHT, *weights])
+    texts = [body[:PROSE_LIMIT], *candidates]
+    weights = [PROSE_WEIGHT, *weights]
+    pasted = pasted_lines(text) if len(body.split()) <= TERSE_PROSE_WORDS else ""
+    if not pasted:
+        return Reading(texts, weights)
+    return Reading([*texts, pasted[:PASTED_LIMIT]], [*weights, PASTED_WEIGHT], len(texts))
 
 
 def _opening(parts: list[str]) -> tuple[str, list[str]]:
@@ -84,11 +96,28 @@ def _opening(parts: list[str]) -> tuple[str, list[str]]:
     return " ".join(taken), []
 
 
-def choose(reading: Reading, probabilities: np.ndarray) -> int:
+def choose(
+    reading: Reading,
+    probabilities: np.ndarray,
+    generic: frozenset[int] = frozenset(),
+    out_of_scope: int | None = None,
+) -> int:
     """The row whose reading decides: the candidate sentence with the best weighted top
     probability, whatever its label (a near-miss question stays out of scope even when
-    the context around it mentions a service that is down)."""
+    the context around it mentions a service that is down).
+
+    A terse question over pasted error lines that only asks for help in general
+    (`generic` columns: "what should we do?"), or that the classifier is unsure of ("any
+    idea what is going on?"), is about those lines: the pasted row decides then."""
     if reading.whole:
         return 0
     scores = probabilities.max(axis=1) * np.asarray(reading.weights)
-    return int(scores.argmax())
+    best = int(scores.argmax())
+    if reading.pasted is None or best == reading.pasted:
+        return best
+    chosen, pasted = probabilities[best], probabilities[reading.pasted]
+    label = int(chosen.argmax())
+    if label == out_of_scope:
+        return best
+    unsure = chosen.max() < SURE_PROSE < pasted.max()
+    return reading.pasted if label in generic or unsure else best

@@ -80,6 +80,12 @@ def prose(text: str) -> str:
     return "\n".join(line for line in kept if line)
 
 
+def pasted_lines(text: str) -> str:
+    """The pasted log, trace and quote lines of `text` (code blocks left out), joined."""
+    lines = _FENCE.sub("\n", text).split("\n")
+    return "\n".join(line.strip() for line in lines if _MATERIAL_LINE.match(line))
+
+
 def has_material(text: str) -> bool:
     """True when the message carries pasted code, logs or quotes besides its prose."""
     return bool(_FENCE.search(text)) or any(_MATERIAL_LINE.match(x) for x in text.split("\n"))

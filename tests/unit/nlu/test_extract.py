@@ -95,6 +95,12 @@ def test_pull_requests(text: str, expected: str) -> None:
         ("db connections exhausted on orders-api", "orders-api"),
         ("checkout is down", "checkout"),
         ("latency on the search api is terrible", "search"),
+        # Dutch puts the verb last; a name right before a version is what is versioned.
+        ("kun je checkout deployen to staging", "checkout"),
+        ("kun je checkout naar staging deployen", "checkout"),
+        ("deplooi chekout naar acceptatie", "chekout"),
+        ("write release notes for checkout 2.4", "checkout"),
+        ("schrijf releasenotes voor checkout v2.4", "checkout"),
     ],
 )
 def test_services(text: str, expected: str) -> None:
@@ -103,6 +109,9 @@ def test_services(text: str, expected: str) -> None:
 
 def test_no_service_without_evidence() -> None:
     assert extract_slot_value("service", "push to prod") is None
+    assert extract_slot_value("service", "kun je deployen naar staging") is None
+    assert extract_slot_value("service", "release notes please") is None
+    assert extract_slot_value("service", "upgrade to 2.4") is None
     assert extract_slot_value("service", "the website is slow today") != "today"
     assert extract_slot_value("service", "checkout", answer=True) == "checkout"
     assert extract_slot_value("service", "the billing service", answer=True) == "billing"
