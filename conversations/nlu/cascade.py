@@ -260,7 +260,7 @@ _shared_lock = threading.Lock()
 
 def shared_classifier(settings: Settings) -> IntentClassifier:
     """One trained model per catalog version in this process (loaded from disk or trained)."""
-    key = f"{catalog_hash()}-v{MODEL_VERSION}"
+    key = f"{catalog_hash()}-v{MODEL_VERSION}-{settings.nlu_encoder}"
     with _shared_lock:
         model = _models.get(key)
         if model is None:
@@ -282,6 +282,7 @@ def get_cascade(settings: Settings) -> IntentCascade:
         settings.llm_timeout_seconds,
         settings.nlu_llm_threshold,
         settings.nlu_oos_threshold,
+        settings.nlu_encoder,
         tuple(settings.known_services),
     )
     with _shared_lock:

@@ -20,6 +20,7 @@ from scipy import sparse
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from conversations.nlu.encoder import encoder_available
 from conversations.nlu.features import build_features, embeddings_available
 from integrations.observability.logging import get_logger
 
@@ -34,6 +35,9 @@ class ClassifierConfig:
     embeddings: bool = True
     embedding_weight: float = 1.0
     c: float = 0.5
+    # The optional sentence encoder (BMAD_NLU_ENCODER=minilm): "" or "minilm".
+    encoder: str = ""
+    encoder_weight: float = 1.0
 
 
 @dataclass
@@ -67,8 +71,14 @@ class IntentClassifier:
         if self.config.embeddings and not use_embeddings:
             log.warning("nlu_embeddings_unavailable", fallback="tfidf_only")
         self.config.embeddings = use_embeddings
+        if self.config.encoder and not encoder_available():
+            log.warning("nlu_encoder_unavailable", encoder=self.config.encoder, fallback="none")
+            self.config.encoder = ""
         features = build_features(
-            embeddings=use_embeddings, embedding_weight=self.config.embedding_weight
+            embeddings=use_embeddings,
+            embedding_weight=self.config.embedding_weight,
+            encoder=bool(self.config.encoder),
+            encoder_weight=self.config.encoder_weight,
         )
         model = LinearSVC(C=self.config.c)
         self.pipeline = Pipeline([("features", features), ("model", model)])

@@ -122,6 +122,7 @@ def train_from_catalog(
         oos_threshold=threshold,
         temperature=round(temperature, 3),
         embeddings=model.config.embeddings,
+        encoder=model.config.encoder or None,
         train_seconds=round(model.train_seconds, 2),
     )
     return model
@@ -132,8 +133,14 @@ def model_path(settings: Settings) -> Path:
     catalog hash, our model version and scikit-learn's version: a model trained for another
     catalog or library is never loaded, the right one is trained instead."""
     folder = Path(settings.model_dir) if settings.model_dir else Path(settings.data_dir) / "nlu"
-    name = f"intent-model-{catalog_hash()}-v{MODEL_VERSION}-sk{sklearn.__version__}.joblib"
+    design = f"v{MODEL_VERSION}" + (f"-{settings.nlu_encoder}" if settings.nlu_encoder else "")
+    name = f"intent-model-{catalog_hash()}-{design}-sk{sklearn.__version__}.joblib"
     return folder / name
+
+
+def classifier_config(settings: Settings) -> ClassifierConfig:
+    """The classifier design the settings ask for (the optional sentence encoder)."""
+    return ClassifierConfig(encoder=settings.nlu_encoder)
 
 
 def load_or_train(settings: Settings) -> IntentClassifier:
@@ -146,7 +153,7 @@ def load_or_train(settings: Settings) -> IntentClassifier:
                 return model
         except Exception as err:  # a truncated or foreign file: retrain, do not crash
             log.warning("nlu_model_cache_unreadable", path=str(path), error=type(err).__name__)
-    model = train_from_catalog()
+    model = train_from_catalog(config=classifier_config(settings))
     save(model, path)
     return model
 

@@ -108,6 +108,7 @@ def test_eval_clinc_format(env: Path) -> None:
         (["nlu", "eval", "--data", "bad.jsonl"], "bad.jsonl:2"),
         (["nlu", "eval", "--clinc150", "bad.jsonl"], "CLINC150"),
         (["nlu", "eval", "--data", "bad.jsonl", "--llm"], "bad.jsonl:2"),
+        (["nlu", "eval", "--data", "bad.jsonl", "--encoder", "bert"], "minilm or none"),
     ],
 )
 def test_bad_input_is_reported_without_traceback(
