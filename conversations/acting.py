@@ -178,6 +178,16 @@ class Actor:
             return runs.active_run(self.workflows, state)
         return runs.last_run(self.workflows, state)
 
+    def runs_meant(self, action: str, state: ConversationState, text: str) -> list[RunView]:
+        """The runs a run-control message without a number may mean, newest first."""
+        return runs.meant(self.workflows, state, action, text)
+
+    def which_run(
+        self, action: str, state: ConversationState, intent: str, options: list[RunView]
+    ) -> Outcome:
+        text = render("which_run", state.lang, action=action, runs=options)
+        return Outcome("answer", text, intent, run_ids=[r.id for r in options])
+
     def no_run(
         self, action: str, state: ConversationState, intent: str, run_id: int | None
     ) -> Outcome:

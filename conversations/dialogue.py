@@ -206,6 +206,9 @@ class DialogueManager:
             quick = self._quick_answer(state, message, text, spec, pending)
             if quick is not None:
                 return quick
+        if pending.kind == "confirm" and corrected is None and words.is_plain_no(text):
+            # "no sorry", "nee, toch maar niet": the answer, whatever a classifier makes of it.
+            return self._decline(state, pending), None
         # (d) a new request, also when phrased as a correction ("actually, deploy X").
         probe = corrected or text
         if self._named(state, probe) is not None:
@@ -321,8 +324,10 @@ class DialogueManager:
     ) -> Decision:
         answering = words.is_yes(text) or words.is_no(text)  # "no, staging"
         subjects = {n for n, s in spec.slots.items() if s.type in _SUBJECT_TYPES}
-        found = self._slots_from(text, pending.intent, spec, skip=subjects)
         rest = words.correction_rest_raw(text) or words.no_rest(text)
+        # "wait, is staging green?" asks about a value; it does not change the request to it.
+        asks = text.rstrip().endswith("?") and not answering and rest is None
+        found = {} if asks else self._slots_from(text, pending.intent, spec, skip=subjects)
         if rest:  # "no, payments": the value it names replaces the one it fits
             for name, value in _typed_values(state.slots, spec, rest, None).items():
                 found.setdefault(name, value)
@@ -341,9 +346,12 @@ class DialogueManager:
             state.pending = None
             return self._act(state, message, pending.intent, spec), None
         if words.is_no(text):
-            state.clear_request()
-            return Outcome("answer", render("declined", state.lang), pending.intent), None
+            return self._decline(state, pending), None
         return self._confirm(state, pending.intent, spec, repeat=True), result
+
+    def _decline(self, state: State, pending: Pending) -> Outcome:
+        state.clear_request()
+        return Outcome("answer", render("declined", state.lang), pending.intent)
 
     def _answer_slot(
         self,
@@ -679,6 +687,15 @@ class DialogueManager:
     def _run_control(self, state: State, message: Message, intent: str, spec: Intent) -> Outcome:
         action = spec.handler.action or "status"
         run_id = _int(state.slots.get("run_id"))
+        if run_id is None:
+            options = self.actor.runs_meant(action, state, message.text)
+            if len(options) != 1 and (action != "status" or not options):
+                # None meant, or two production deploys waiting and "approve": never guess.
+                state.clear_request()
+                if not options:
+                    return self.actor.no_run(action, state, intent, None)
+                return self.actor.which_run(action, state, intent, options)
+            run_id = options[0].id
         run = self.actor.find_run(action, state, run_id)
         if run is None:
             state.clear_request()

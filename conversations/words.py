@@ -26,6 +26,7 @@ class WordLists(BaseModel):
     filler: dict[str, list[str]]
     hesitation: dict[str, list[str]]
     correction: dict[str, list[str]]
+    correction_tail: dict[str, list[str]]
     correction_lead: dict[str, list[str]]
     reference: dict[str, list[str]]
     reference_nouns: dict[str, list[str]]
@@ -96,6 +97,15 @@ def _only_filler(rest: str) -> bool:
     return True
 
 
+def says_nothing(text: str) -> bool:
+    """Only filler, hesitation, interjections, no's and never-minds ("wait", "sorry",
+    "toch maar niet"): what follows a "no" or "actually" that names no value."""
+    lists = word_lists()
+    norm = normalize(text)
+    kinds = (lists.filler, lists.hesitation, lists.correction_lead, lists.no, lists.abandon)
+    return not norm or _made_of(norm, [p for kind in kinds for p in _all(kind)])
+
+
 def only_abandon(text: str) -> bool:
     """ "never mind", "laat maar" and nothing else (not the bare commands "cancel"/"stop",
     which name runs to cancel when nothing is asked)."""
@@ -144,6 +154,11 @@ def is_bare_yes_no(text: str) -> bool:
         if _starts_with(norm, phrase) and _only_filler(norm[len(phrase) :].strip()):
             return True
     return False
+
+
+def is_plain_no(text: str) -> bool:
+    """A no that names nothing else ("no sorry", "nee, toch maar niet"; not "no, staging")."""
+    return is_no(text) and no_rest(text) is None
 
 
 def is_hesitation(text: str) -> bool:
@@ -263,8 +278,27 @@ def correction_rest_raw(text: str) -> str | None:
     norm = normalize(text)
     for phrase in _all(word_lists().correction):
         if _starts_with(norm, phrase):
-            return _rest_of(text, phrase) or None
+            rest = _rest_of(text, phrase)
+            return None if says_nothing(rest) else rest
+    asks = text.rstrip().endswith("?")
+    for phrase in _all(word_lists().correction_tail):
+        if norm.endswith(" " + phrase) and not asks:
+            rest = _before_tail(text, phrase)
+            rest = no_rest(rest) or rest  # "nee, payments bedoel ik"
+            short = len(normalize(rest).split()) <= MAX_ANSWER_WORDS
+            return rest if short and not says_nothing(rest) else None
     return None
+
+
+def _before_tail(text: str, phrase: str) -> str:
+    """The original text before a closing phrase ("payments" of "payments bedoel ik")."""
+    tokens = list(re.finditer(r"\S+", text))
+    words_in_phrase, consumed = len(phrase.split()), 0
+    for token in reversed(tokens):
+        consumed += len(normalize(token.group()).split())
+        if consumed >= words_in_phrase:
+            return text[: token.start()].rstrip(" ,;:.!-\u2013\u2014").strip()
+    return ""
 
 
 def no_rest(text: str) -> str | None:
@@ -275,7 +309,7 @@ def no_rest(text: str) -> str | None:
     for phrase in _all(word_lists().no):
         if _starts_with(norm, phrase) and norm != phrase:
             rest = _rest_of(text, phrase)
-            return None if _only_filler(normalize(rest)) else rest
+            return None if says_nothing(rest) else rest
     return None
 
 

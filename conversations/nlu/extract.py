@@ -132,9 +132,15 @@ _VERB_SERVICE = re.compile(
     rf"((?:(?:{alternation('slot_words', 'deploy_filler')})\s+)*)({_NAME})",
     re.I,
 )
+_ADVERBS = rf"(?:(?:{alternation('slot_words', 'adverb')})\s+)*"
+_TO_ENV = (
+    rf"(?:{alternation('slot_words', 'env_cue')})\s+(?:(?:{_ARTICLE_WORD})\s+)?(?:{_ENV_WORD})\s+"
+)
 _SERVICE_INFINITIVE = re.compile(
-    rf"\b({_NAME})\s+(?:(?:{alternation('slot_words', 'env_cue')})\s+(?:(?:{_ARTICLE_WORD})\s+)?"
-    rf"(?:{_ENV_WORD})\s+)?(?:{alternation('slot_words', 'deploy_infinitive')})\b",
+    rf"\b({_NAME})\s+{_ADVERBS}(?:{_TO_ENV})?{_ADVERBS}"
+    rf"(?:{alternation('slot_words', 'deploy_infinitive')})\b"
+    rf"|\b({_NAME})\s+{_ADVERBS}{_TO_ENV}{_ADVERBS}"
+    rf"(?:{alternation('slot_words', 'deploy_infinitive_env')})\b",
     re.I,
 )
 # "release notes for checkout 2.4": a name right before a version is what is versioned.
@@ -186,7 +192,7 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
             return name
     for pattern in (_SERVICE_INFINITIVE, _NOUN_SERVICE, _STATE_SERVICE, _VERSIONED_SERVICE):
         for m in pattern.finditer(text):
-            name = _clean_service(m.group(1))
+            name = _clean_service(next((g for g in m.groups() if g), ""))
             if name:
                 return name
     for m in _HYPHENATED.finditer(text):

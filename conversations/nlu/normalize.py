@@ -19,6 +19,12 @@ _EMOJI = re.compile(
     r"(?<![\w:]):(?=[a-z0-9_+'-]*[a-z]|[+-]1:)[a-z0-9_+'-]{1,40}:(?::skin-tone-\d:)?(?![\w:])"
 )
 _CAPITAL = re.compile(r"\s+[A-Z]")
+# Slack formatting around words: *bold*, _italic_, ~strike~, and `code` of one word
+# ("deploy *checkout* to `staging`"): the words count, the marks do not.
+_EMPHASIS = re.compile(
+    r"(?<![\w*])\*(\S|\S[^*\n]*\S)\*(?![\w*])|(?<![\w_])_(\S|\S[^_\n]*\S)_(?![\w_])"
+    r"|(?<![\w~])~(\S|\S[^~\n]*\S)~(?![\w~])|(?<![\w`])`([^`\s]{1,60})`(?![\w`])"
+)
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
@@ -58,9 +64,10 @@ def normalize_markup(text: str) -> str:
 
 
 def _no_emoji(text: str) -> str:
-    """Emoji codes removed; one that ends a sentence ("approve it :tada: I checked...")
-    leaves a line break, so the sentences stay apart."""
-    return _EMOJI.sub(lambda m: "\n" if _CAPITAL.match(text, m.end()) else "", text)
+    """Emoji codes removed (one that ends a sentence, "approve it :tada: I checked...",
+    leaves a line break, so the sentences stay apart) and emphasis marks dropped."""
+    text = _EMOJI.sub(lambda m: "\n" if _CAPITAL.match(text, m.end()) else "", text)
+    return _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
 
 
 def _link(m: re.Match[str]) -> str:

@@ -81,3 +81,28 @@ def test_refers_back(text: str, expected: bool) -> None:
 )
 def test_ordinal(text: str, position: int | None) -> None:
     assert words.ordinal(text) == position
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("nee, payments bedoel ik", "payments"),
+        ("nee, versie 2.5 bedoel ik", "versie 2.5"),
+        ("no, staging I meant", "staging"),
+        # Nothing named: a no, a hesitation, a never-mind, or a question.
+        ("actually no, wait", None),
+        ("wat bedoel ik?", None),
+        ("ik weet echt niet meer wat ik nu bedoel ik", None),
+    ],
+)
+def test_corrections_said_last_or_naming_nothing(text: str, rest: str | None) -> None:
+    assert words.correction_rest_raw(text) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("no sorry", True), ("nee, toch maar niet", True), ("no, wait", True), ("no, staging", False)],
+)
+def test_a_plain_no_names_nothing_else(text: str, plain: bool) -> None:
+    assert words.is_plain_no(text) is plain
+    assert (words.no_rest(text) is None) is plain

@@ -45,3 +45,16 @@ def test_prose_drops_code_logs_quotes_tables_and_urls() -> None:
         "Please help."
     )
     assert prose(text) == "Why does this fail? See\nPlease help."
+
+
+def test_slack_emphasis_marks_are_dropped_around_words() -> None:
+    assert normalize_markup("deploy *checkout* to `staging`") == "deploy checkout to staging"
+    assert (
+        normalize_markup("zet *payments* op _acceptatie_ aub") == "zet payments op acceptatie aub"
+    )
+    assert normalize_markup("~old~ new") == "old new"
+    # Not emphasis: arithmetic, snake_case names, code with spaces, code blocks.
+    assert normalize_markup("a * b * c") == "a * b * c"
+    assert normalize_markup("run feature_delivery now") == "run feature_delivery now"
+    assert normalize_markup("use `kubectl get pods` now") == "use `kubectl get pods` now"
+    assert normalize_markup("```\nx = *y*\n```") == "```\nx = *y*\n```"
