@@ -22,7 +22,7 @@ from agents.workflows.service import (
 )
 from agents.workflows.spec import WorkflowTemplate
 from conversations import runs
-from conversations.named_workflows import NAMED_INTENT
+from conversations.named_workflows import HIDDEN, NAMED_INTENT
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, Intent
 from conversations.nlu.extract import SERVICE_SEPARATOR
 from conversations.outcome import Outcome, combined
@@ -79,6 +79,13 @@ class Actor:
         if which == "list_agents":
             agents = [{"name": a.name, "description": a.describe(lang)} for a in list_agents()]
             return Outcome("answer", render("list_agents", lang, agents=agents), intent)
+        if which == "list_workflows":
+            names = [n for n in self.workflow_names(state.tenant_id) if n not in HIDDEN]
+            listed = [
+                {"name": n, "description": self.template(state.tenant_id, n).description}
+                for n in names
+            ]
+            return Outcome("answer", render("list_workflows", lang, workflows=listed), intent)
         if which == "usage":
             return Outcome("answer", usage_text(self.settings, state.tenant_id, lang), intent)
         if which == "help":

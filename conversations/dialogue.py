@@ -23,6 +23,7 @@ Words live in `dialogue_words.yaml`, replies in `prompts/replies/`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
@@ -62,6 +63,7 @@ _SUBJECT_TYPES = frozenset({"subject", "feature", "pr_or_subject"})
 # most constrained first: what an environment or a version takes is not a service.
 _CORRECTABLE_TYPES = ("environment", "version", "service")
 _SUBJECT_KEY = "subject"
+_ONE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,40}", re.I)
 
 
 def _now() -> datetime:
@@ -221,7 +223,7 @@ class DialogueManager:
             state.clear_request()
             return self._new_request(state, message, probe, result), result
         if pending.workflow is not None or spec is None:
-            return self._answer_named(state, message, text, pending), None
+            return self._answer_named(state, message, text, pending, result), None
         # (b) a correction of a value given before.
         if (
             corrected is not None
@@ -598,13 +600,21 @@ class DialogueManager:
         self._finish_request(state, named.NAMED_INTENT)
         return outcome
 
-    def _answer_named(self, state: State, message: Message, text: str, pending: Pending) -> Outcome:
+    def _answer_named(
+        self,
+        state: State,
+        message: Message,
+        text: str,
+        pending: Pending,
+        result: IntentResult | None = None,
+    ) -> Outcome:
         workflow = pending.workflow or ""
         try:
-            inputs = self.actor.template(state.tenant_id, workflow).inputs
+            template = self.actor.template(state.tenant_id, workflow)
         except WorkflowError:
             state.clear_request()
             return Outcome("answer", render("abandoned", state.lang))
+        inputs = template.inputs
         if pending.kind == "confirm":
             if words.is_yes(text):
                 return self._advance_named(state, message, workflow, inputs)
@@ -612,11 +622,23 @@ class DialogueManager:
             if words.is_no(text):
                 return Outcome("answer", render("declined", state.lang), named.NAMED_INTENT)
             return Outcome("answer", render("abandoned", state.lang), named.NAMED_INTENT)
+        question = named.question_for(
+            pending.slot or "", state.lang, self.catalog, workflow
+        ) or render("ask_input", state.lang, input=pending.slot, workflow=workflow)
+        if text.rstrip().endswith("?"):
+            # "what's running?" is answered in passing; "what is it for?" is no ticket.
+            if result is not None and self._passing(result, named.NAMED_INTENT):
+                return self._in_passing(state, message, text, result)
+            reply = render(
+                "named_input_help",
+                state.lang,
+                workflow=workflow,
+                description=template.description,
+                question=question,
+            )
+            return Outcome("question", reply, named.NAMED_INTENT)
         value = named.answer_value(pending.slot or "", text, self.catalog)
         if not value:
-            question = named.question_for(
-                pending.slot or "", state.lang, self.catalog, workflow
-            ) or render("ask_input", state.lang, input=pending.slot, workflow=workflow)
             again = render("ask_slot", state.lang, question=question, again=True)
             return Outcome("question", again, named.NAMED_INTENT)
         state.add_request_turn(text)
@@ -637,10 +659,15 @@ class DialogueManager:
         if result.acknowledgement:  # "thanks!", "sounds good": a short answer, not the menu
             reply = "thanks" if acknowledge.thanks(text) else "noted"
             return Outcome("answer", render(reply, state.lang), result.intent)
-        if self._unsure(result) and result.intent not in words.request_verb_intents(text):
-            # Unsure, unless the message opens with that intent's verb ("deploy de
-            # winkelwagen": an unknown service name is no reason to offer a menu).
-            return self._clarify(state, text, result)
+        if self._unsure(result):
+            # Unsure, unless the message opens with the verb of one of the guesses ("deploy
+            # de winkelwagen", "deploy billing"): an odd name is no reason for a menu.
+            verbs = words.request_verb_intents(text)
+            chosen = next((i for i in [result.intent, *result.alternatives] if i in verbs), None)
+            if chosen is None:
+                return self._clarify(state, text, result)
+            if chosen != result.intent:
+                result = result.model_copy(update={"intent": chosen, "slots": {}})
         spec = self.catalog.get(result.intent)
         if result.intent == OUT_OF_SCOPE or spec is None:
             return self.actor.out_of_scope(state)
@@ -822,6 +849,10 @@ class DialogueManager:
         value = state.context.get(name)
         if value is None and slot.extractor_name in _SUBJECT_TYPES:
             value = state.context.get(_SUBJECT_KEY)
+        if value is None and slot.type == "service":
+            # "a test plan for payments", then "deploy it": a one-name subject is a service.
+            subject = state.context.get(_SUBJECT_KEY) or ""
+            value = subject if _ONE_NAME.fullmatch(subject) else None
         if value is None or _is_reference(value):
             return None
         return value

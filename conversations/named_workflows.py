@@ -77,19 +77,25 @@ def unknown_named(text: str, available: list[str]) -> str | None:
 
 
 def inputs_from(rest: str, inputs: list[str], catalog: Catalog) -> dict[str, str]:
-    """Input values the "for ..." part gives: typed ones by shape; one free-text input
-    takes the rest when nothing typed claimed it."""
+    """Input values the "for ..." part gives: those said by name ("with ticket OPS-77"),
+    typed ones by shape; one free-text input takes what is left when nothing typed
+    claimed it."""
     found: dict[str, str] = {}
+    for name in inputs:  # "... with ticket OPS-77", "ticket: OPS-77"
+        said = _said_by_name(name, rest)
+        if said is not None:
+            found[name], rest = said
     if not rest:
         return found
+    typed = False
     for name in inputs:
         kind = _slot_type(name, catalog)
-        if kind in _TYPED_INPUTS:
+        if name not in found and kind in _TYPED_INPUTS:
             value = extract_slot_value(kind, rest, answer=True)
             if value:
-                found[name] = value
+                found[name], typed = value, True
     free = [n for n in inputs if n not in found and _slot_type(n, catalog) not in _TYPED_INPUTS]
-    if len(free) == 1 and not found:
+    if len(free) == 1 and not typed:
         found[free[0]] = rest
     # A version or a service named in passing is worth keeping for the agents, too.
     for extra in ("version", "service", "environment"):
@@ -98,6 +104,20 @@ def inputs_from(rest: str, inputs: list[str], catalog: Catalog) -> dict[str, str
             if value:
                 found[extra] = value
     return found
+
+
+def _said_by_name(name: str, text: str) -> tuple[str, str] | None:
+    """The value right after the input's own name ("with ticket OPS-77", "ticket: OPS-77"),
+    and the text without that part."""
+    spoken = re.escape(name).replace("_", "[ _-]")
+    joiner = rf"(?:\s*,|\s+(?:{'|'.join(words.word_lists().input_joiner)}))?"
+    m = re.search(rf"{joiner}\s*\b{spoken}\s*[:=]?\s+([^\s,;]+)", text, re.I)
+    if m is None:
+        return None
+    value = m.group(1).strip(".!?")
+    if not value or words.says_nothing(value):
+        return None
+    return value, (text[: m.start()] + text[m.end() :]).strip()
 
 
 def answer_value(name: str, text: str, catalog: Catalog) -> str | None:

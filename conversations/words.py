@@ -36,6 +36,7 @@ class WordLists(BaseModel):
     elision: dict[str, list[str]]
     openers: dict[str, list[str]]
     named_workflow: dict[str, list[str]]
+    input_joiner: list[str]
 
 
 @lru_cache(maxsize=1)

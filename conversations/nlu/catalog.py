@@ -42,7 +42,7 @@ class Examples(BaseModel):
 
 class Handler(BaseModel):
     kind: HandlerKind
-    reply: Literal["greet", "help", "list_agents", "usage"] | None = None
+    reply: Literal["greet", "help", "list_agents", "list_workflows", "usage"] | None = None
     agent: str | None = None
     task: str | None = None
     workflow: str | None = None

@@ -39,6 +39,8 @@ _ENV_CUE = re.compile(
 
 
 def extract_environment(text: str, *, answer: bool = False) -> str | None:
+    if _TAKE_LIVE.search(text):  # "take payments live": "live" is where, not how
+        return _ENV_ALIASES["live"]
     for m in _ENV_CUE.finditer(text):
         word = (m.group(1) or m.group(2)).lower()
         return _ENV_ALIASES[word]
@@ -143,6 +145,14 @@ _SERVICE_INFINITIVE = re.compile(
     rf"(?:{alternation('slot_words', 'deploy_infinitive_env')})\b",
     re.I,
 )
+_BRANCH_OF = re.compile(
+    rf"\b(?:{alternation('slot_words', 'branch')})\s+\S+\s+"
+    rf"(?:{alternation('slot_words', 'branch_of')})\s+({_NAME})",
+    re.I,
+)
+_TAKE_LIVE = re.compile(
+    rf"\b(?:{alternation('slot_words', 'live_verb')})\s+({_NAME})\s+live\b", re.I
+)
 # "release notes for checkout 2.4": a name right before a version is what is versioned.
 _VERSIONED_SERVICE = re.compile(rf"\b({_NAME})\s+(?=v?\d+\.\d+\b)", re.I)
 _SERVICE_NOUN = re.compile(
@@ -176,6 +186,11 @@ def _clean_service(name: str) -> str | None:
 
 
 def extract_service(text: str, *, answer: bool = False) -> str | None:
+    for pattern in (_BRANCH_OF, _TAKE_LIVE):
+        m = pattern.search(text)
+        name = _clean_service(m.group(1)) if m else None
+        if name:
+            return name
     for m in _ON_SERVICE.finditer(text):
         name = _clean_service(m.group(1))
         if name:

@@ -150,3 +150,17 @@ def test_named_inputs_from_the_rest() -> None:
     assert inputs_from("payments-api", ["service", "ticket"], catalog) == {
         "service": "payments-api"
     }
+
+
+def test_named_inputs_said_by_their_name() -> None:
+    catalog = load_catalog()
+    assert inputs_from("payments-api with ticket OPS-77", ["service", "ticket"], catalog) == {
+        "service": "payments-api",
+        "ticket": "OPS-77",
+    }
+    assert inputs_from("wishlist met ticket: OPS-7", ["feature", "ticket"], catalog) == {
+        "ticket": "OPS-7",
+        "feature": "wishlist",
+    }
+    # The input's name without a value after it is no value.
+    assert inputs_from("the ticket", ["ticket"], catalog) == {"ticket": "the ticket"}

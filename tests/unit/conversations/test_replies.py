@@ -13,6 +13,7 @@ RUN = SimpleNamespace(
     steps=[SimpleNamespace(name="approve", agent=None, status="waiting_approval")],
     waiting_approval=True,
     approval_role="admin",
+    inputs={"service": "checkout", "environment": "production"},
 )
 NOTICE = SimpleNamespace(run_id=7, agent="DevOps", title="Deploy", text="done", lang="en")
 FACTS = {
@@ -45,6 +46,9 @@ FACTS = {
     "length": 25000,
     "limit": 20000,
     "input": "version",
+    "workflows": [{"name": "release", "description": "Ship a version"}],
+    "runs": [RUN],
+    "description": "Review a hotfix",
 }
 
 
@@ -72,3 +76,10 @@ def test_languages_differ() -> None:
 
 def test_unknown_language_falls_back_to_english() -> None:
     assert render("declined", "de") == render("declined", "en")
+
+
+def test_run_control_replies_name_the_service() -> None:
+    """With two deploys waiting, "approved run 7" alone does not say which was approved."""
+    for lang in ("en", "nl"):
+        for name in ("run_approve", "run_reject", "which_run"):
+            assert "checkout" in render(name, lang, **FACTS), (name, lang)

@@ -13,7 +13,8 @@ from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, catalog_hash, load_
 # The public intent names (docs/spec/INTENTS.md); listed here too, so renaming one is a
 # deliberate change in both places.
 SPEC_INTENTS = {
-    "greet", "help", "list_agents", "write_user_story", "design_architecture", "review_code",
+    "greet", "help", "list_agents", "list_workflows", "write_user_story", "design_architecture",
+    "review_code",
     "create_test_plan", "security_review", "deploy", "write_release_notes", "triage_incident",
     "plan_sprint", "standup_summary", "run_retrospective", "write_docs", "validate_idea",
     "deliver_feature", "workflow_status", "cancel_workflow", "approve_run", "reject_run",

@@ -101,6 +101,11 @@ def test_pull_requests(text: str, expected: str) -> None:
         ("deplooi chekout naar acceptatie", "chekout"),
         ("write release notes for checkout 2.4", "checkout"),
         ("schrijf releasenotes voor checkout v2.4", "checkout"),
+        # Dutch adverbs are no names; a branch is not the service; "take X live".
+        ("deploy gewoon checkout naar staging", "checkout"),
+        ("kan je nog even payments naar acceptatie zetten?", "payments"),
+        ("deploy branch feature/apple-pay of checkout to test", "checkout"),
+        ("take payments live please", "payments"),
     ],
 )
 def test_services(text: str, expected: str) -> None:
