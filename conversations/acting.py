@@ -48,6 +48,7 @@ def request_inputs(state: ConversationState) -> dict[str, str]:
 
 
 # Intents not worth listing in "what I can do".
+MAX_STATUSES = 5  # "what's running?": the active runs, newest first, this many at most
 _NOT_OFFERED = frozenset({"greet", "help", OUT_OF_SCOPE})
 
 
@@ -188,6 +189,23 @@ class Actor:
     def runs_meant(self, action: str, state: ConversationState, text: str) -> list[RunView]:
         """The runs a run-control message without a number may mean, newest first."""
         return runs.meant(self.workflows, state, action, text)
+
+    def status_of(
+        self, action: str, state: ConversationState, intent: str, text: str, run_id: int | None
+    ) -> Outcome:
+        """The status of the run(s) a question about approving, rejecting or cancelling
+        means; nothing is done to them."""
+        if run_id is not None:
+            options = [r for r in [self.find_run("status", state, run_id)] if r is not None]
+        else:
+            options = self.runs_meant(action, state, text)
+        if not options:
+            return self.no_run(action, state, intent, run_id)
+        return self.statuses(state, intent, options)
+
+    def statuses(self, state: ConversationState, intent: str, options: list[RunView]) -> Outcome:
+        texts = [self.status_text(run, state.lang) for run in options[:MAX_STATUSES]]
+        return Outcome("answer", "\n\n".join(texts), intent, run_ids=[r.id for r in options])
 
     def which_run(
         self, action: str, state: ConversationState, intent: str, options: list[RunView]

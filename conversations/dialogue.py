@@ -41,6 +41,7 @@ from conversations.nlu.types import IntentResult
 from conversations.outcome import Outcome, combined
 from conversations.replies import render
 from conversations.reply import ReplyKind
+from conversations.runs import is_active
 from conversations.state import MAX_LAST_REQUEST_TEXT, PENDING_TTL_SECONDS, Pending, clip
 from conversations.state import ConversationState as State
 
@@ -714,8 +715,17 @@ class DialogueManager:
     def _run_control(self, state: State, message: Message, intent: str, spec: Intent) -> Outcome:
         action = spec.handler.action or "status"
         run_id = _int(state.slots.get("run_id"))
+        if action != "status" and words.asks_or_holds(message.text):
+            # "was the payments deploy approved yet?": the answer is its status, not an act.
+            state.clear_request()
+            return self.actor.status_of(action, state, intent, message.text, run_id)
         if run_id is None:
             options = self.actor.runs_meant(action, state, message.text)
+            active = [r for r in options if is_active(r)]
+            if action == "status" and len(active) > 1:
+                # "what's running?" with two deploys waiting: both, not only the newest.
+                state.clear_request()
+                return self.actor.statuses(state, intent, active)
             if len(options) != 1 and (action != "status" or not options):
                 # None meant, or two production deploys waiting and "approve": never guess.
                 state.clear_request()
@@ -729,6 +739,8 @@ class DialogueManager:
             return self.actor.no_run(action, state, intent, run_id)
         state.slots["run_id"] = str(run.id)
         if spec.requires_confirmation(state.slots):
+            if run.inputs.get("service"):  # "Cancel run #29 (payments)?": say which
+                state.slots["service"] = run.inputs["service"]
             return self._confirm(state, intent, spec, run_id=run.id)
         return self._act(state, message, intent, spec)
 
@@ -843,6 +855,9 @@ class DialogueManager:
             slot = spec.slots.get(name)
             if slot is not None and slot.extractor_name in _SUBJECT_TYPES:
                 found[_SUBJECT_KEY] = value
+        if _SUBJECT_KEY not in found and found.get("service"):
+            # Release notes for checkout 2.4, then "a test plan for it": it is checkout 2.4.
+            found[_SUBJECT_KEY] = " ".join(v for v in (found["service"], found.get("version")) if v)
         state.set_context(found)
 
     def _from_context(self, state: State, name: str, slot: Slot) -> str | None:

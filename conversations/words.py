@@ -37,6 +37,8 @@ class WordLists(BaseModel):
     openers: dict[str, list[str]]
     named_workflow: dict[str, list[str]]
     input_joiner: list[str]
+    question_openers: dict[str, list[str]]
+    hold: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -175,6 +177,20 @@ def is_hesitation(text: str) -> bool:
             return False
         norm = norm[len(phrase) :].strip()
     return True
+
+
+def asks_or_holds(text: str) -> bool:
+    """A question about a run ("what needs my approval?", "is die al goedgekeurd?") or a
+    hold ("nog niet goedkeuren"), not a command to approve, reject or cancel it. "can you
+    approve run 5?" is a request: it opens with a request opener."""
+    norm = normalize(text)
+    if strip_openers(text) != norm:
+        return False
+    padded = f" {norm} "
+    if any(f" {phrase} " in padded for phrase in _all(word_lists().hold)):
+        return True
+    opens = any(_starts_with(norm, p) for p in _all(word_lists().question_openers))
+    return opens or text.rstrip().endswith("?")
 
 
 def names_approval(text: str) -> bool:

@@ -83,3 +83,12 @@ def test_run_control_replies_name_the_service() -> None:
     for lang in ("en", "nl"):
         for name in ("run_approve", "run_reject", "which_run"):
             assert "checkout" in render(name, lang, **FACTS), (name, lang)
+
+
+def test_run_replies_render_for_runs_without_a_service() -> None:
+    """A user story run has no service input: the run replies still render (StrictUndefined)."""
+    story = SimpleNamespace(**{**vars(RUN), "workflow": "single_task", "inputs": {}})
+    for lang in ("en", "nl"):
+        for name in ("run_approve", "run_reject", "run_status", "which_run"):
+            text = render(name, lang, **{**FACTS, "run": story, "runs": [story]})
+            assert "single task" in text, (name, lang)

@@ -106,3 +106,20 @@ def test_corrections_said_last_or_naming_nothing(text: str, rest: str | None) ->
 def test_a_plain_no_names_nothing_else(text: str, plain: bool) -> None:
     assert words.is_plain_no(text) is plain
     assert (words.no_rest(text) is None) is plain
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("what needs my approval?", True),
+        ("was the payments deploy approved yet?", True),
+        ("is die al goedgekeurd?", True),
+        ("nog niet goedkeuren, ik wil eerst de migratie checken", True),
+        ("approve", False),
+        ("approve the payments deploy", False),
+        ("can you approve run 5?", False),
+        ("kun je run 4 stoppen?", False),
+    ],
+)
+def test_questions_and_holds_about_a_run_are_not_commands(text: str, asks: bool) -> None:
+    assert words.asks_or_holds(text) is asks
