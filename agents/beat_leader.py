@@ -91,7 +91,7 @@ def first_in_period(
     return bool(client.set(where, "1", nx=True, ex=int(period_seconds * 2) + 60))
 
 
-def _period_of(entry: ScheduleEntry) -> float:
+def period_of(entry: ScheduleEntry) -> float:
     if isinstance(entry.schedule, interval_schedule) and not hasattr(entry.schedule, "hour"):
         return max(1.0, entry.schedule.run_every.total_seconds())
     return 60.0  # crontab and the like: at most once per minute
@@ -117,7 +117,7 @@ class LeaderScheduler(Scheduler):
     def apply_entry(self, entry: ScheduleEntry, producer: Any = None) -> None:
         try:
             due_once = first_in_period(
-                self.leadership.client, self.scope, entry.name, _period_of(entry), time.time()
+                self.leadership.client, self.scope, entry.name, period_of(entry), time.time()
             )
         except redis.RedisError as err:
             log.warning("beat_entry_skipped", entry=entry.name, error=type(err).__name__)
