@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -188,9 +189,20 @@ def _warm_up(url: str) -> None:
     conn.close()
 
 
-def _measure(url: str) -> dict[str, dict[str, float | int | None]]:
+def _measure(url: str) -> dict[str, Any]:
     _warm_up(url)
     return {"open_loop": _open_loop(url), "closed_loop": _closed_loop(url)}
+
+
+def _jobs_per_message(base_url: str) -> float | None:
+    """From the server's /metrics: how many acks each durable publish carried."""
+    totals = {"jobs": 0.0, "batches": 0.0}
+    for line in httpx.get(f"{base_url}/metrics", timeout=5).text.splitlines():
+        if line.startswith('bmad_slack_jobs_published_total{result="ok"}'):
+            totals["jobs"] = float(line.split()[-1])
+        elif line.startswith('bmad_slack_publish_batches_total{result="ok"}'):
+            totals["batches"] = float(line.split()[-1])
+    return round(totals["jobs"] / totals["batches"], 1) if totals["batches"] else None
 
 
 class _BareBolt:
@@ -260,6 +272,7 @@ def main() -> None:
             try:
                 wait_ready(lambda path: httpx.get(f"{serve.base_url}{path}", timeout=5))
                 bmad = _measure(f"{serve.base_url}/slack/events")
+                bmad["jobs_per_broker_message"] = _jobs_per_message(serve.base_url)
             finally:
                 serve.close()
         bare_app = _BareBolt(workdir)

@@ -50,12 +50,14 @@ class SlackNotConfigured(RuntimeError):
 
 
 def build_bolt_app(
-    settings: Settings, *, verify_token: bool = True, socket_mode: bool = False
+    settings: Settings, *, verify_token: bool = True, signed_requests: bool = True
 ) -> App:
-    """Over HTTP every request must carry Slack's signature; over Socket Mode there is no
-    HTTP request to sign (the app-level token authenticates the websocket)."""
+    """Over HTTP every request must carry Slack's signature. Without `signed_requests`
+    nothing is checked: over Socket Mode there is no HTTP request to sign (the app-level
+    token authenticates the websocket), and the worker dispatches requests the web process
+    verified before it queued them (`bot.slack.event_requests`)."""
     verification: dict[str, Any]
-    if socket_mode:
+    if not signed_requests:
         verification = {"request_verification_enabled": False}
     elif settings.slack_signing_secret is None:
         raise SlackNotConfigured("SLACK_SIGNING_SECRET is not set")

@@ -6,8 +6,10 @@ to the publisher (`bot.slack.publisher`) and puts the publish's future in the Bo
 context; the route (`bot.slack.routes`) waits for the broker's confirmation without
 blocking the event loop and answers 503 + Retry-After when there is none, so Slack sends
 the request again. The pipeline's event-id claim makes a job published twice answer once.
-Embedded mode (no broker) runs jobs on the after-ack pool (`bot.slack.jobs.run_job`, with
-the handlers `register_listeners` registered): convenient, not durable.
+In the worker's dispatch of a queued Events API request (`bot.slack.event_requests`) the
+jobs are collected instead and run by that task. Embedded mode (no broker) runs jobs on
+the after-ack pool (`bot.slack.jobs.run_job`, with the handlers `register_listeners`
+registered): convenient, not durable.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from integrations.settings import Settings
 
 # Key in the Bolt request context under which listeners leave their publish futures.
 DURABLE_FUTURES = "bmad_durable_futures"
+# Set by the worker's dispatch of a queued request (`bot.slack.event_requests`): the jobs are
+# collected there and run by the worker itself, not queued again.
+COLLECTED_JOBS = "bmad_collected_jobs"
 
 
 def hand_off(
@@ -30,6 +35,10 @@ def hand_off(
 ) -> None:
     """Listeners call this before `ack()`; the ack only counts once the job is durable."""
     job = SlackJob(kind=kind, data=data)
+    collected = context.get(COLLECTED_JOBS)
+    if collected is not None:
+        collected.append(job)
+        return
     if settings.queue != "celery":
         after_ack(run_job, settings, job)
         return

@@ -16,7 +16,9 @@ from pydantic import BaseModel
 
 from integrations.settings import Settings
 
-JobKind = Literal["turn", "command", "decision", "confirm", "uninstall", "revoke"]
+# "event_request": a verified Events API request, dispatched by Bolt in the worker into the
+# other kinds (`bot.slack.event_requests`).
+JobKind = Literal["turn", "command", "decision", "confirm", "uninstall", "revoke", "event_request"]
 JobHandler = Callable[[Settings, dict[str, Any]], object]
 
 _HANDLERS: dict[str, JobHandler] = {}

@@ -17,13 +17,14 @@ import os
 import queue
 import threading
 from concurrent.futures import Future, InvalidStateError
+from typing import Any
 
 from kombu import Connection
 
 from agents.queue import celery_app, ensure_configured
 from bot.slack.jobs import SlackJob, trace_of
 from integrations.observability.logging import get_logger
-from integrations.observability.metrics import SLACK_JOBS_PUBLISHED
+from integrations.observability.metrics import SLACK_JOBS_PUBLISHED, SLACK_PUBLISH_BATCHES
 from integrations.observability.tracing import attached
 from integrations.settings import Settings
 
@@ -45,13 +46,57 @@ class NotDurable(RuntimeError):
     """The broker did not confirm the job: the request must not be acknowledged."""
 
 
+class BatchSender:
+    """Publishes one batch of jobs as one `bmad.slack.run_jobs` message on its own broker
+    connection. Blocking: call it from one thread at a time (the publisher's)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._connection: Connection | None = None
+
+    def send(self, payloads: list[dict[str, Any]]) -> None:
+        """Return once the broker took the batch, or raise NotDurable."""
+        try:
+            if self._connection is None:
+                app = ensure_configured(self.settings)
+                self._connection = app.connection_for_write(transport_options=dict(FAST_FAIL))
+            # A batch of one (light traffic) is published inside its request's trace.
+            with attached(trace_of(payloads[0]) if len(payloads) == 1 else None):
+                celery_app.send_task(  # by name: the task's module (bot.slack.tasks) imports ours
+                    RUN_JOBS_TASK,
+                    args=[payloads],
+                    queue=self.settings.turn_queue,
+                    retry=False,
+                    connection=self._connection,
+                )
+        except Exception as err:
+            self._reset()
+            SLACK_PUBLISH_BATCHES.labels("failed").inc()
+            SLACK_JOBS_PUBLISHED.labels("failed").inc(len(payloads))
+            log.warning("slack_job_publish_failed", jobs=len(payloads), error=type(err).__name__)
+            raise NotDurable(type(err).__name__) from err
+        SLACK_PUBLISH_BATCHES.labels("ok").inc()
+        SLACK_JOBS_PUBLISHED.labels("ok").inc(len(payloads))
+
+    def _reset(self) -> None:
+        """Drop a broken connection; the next batch connects afresh."""
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:
+                log.debug("slack_publisher_close_failed")
+            self._connection = None
+
+
 class TurnPublisher:
+    """For listeners, which run on Bolt's threads (commands, clicks, Socket Mode)."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._queue: queue.SimpleQueue[tuple[SlackJob, Future[None]]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._connection: Connection | None = None
+        self._sender = BatchSender(settings)
 
     def submit(self, job: SlackJob) -> Future[None]:
         self._ensure_thread()
@@ -81,39 +126,15 @@ class TurnPublisher:
         return items
 
     def _publish(self, items: list[tuple[SlackJob, Future[None]]]) -> None:
-        payload = [job.model_dump(mode="json") for job, _ in items]
+        payloads = [job.model_dump(mode="json") for job, _ in items]
         try:
-            if self._connection is None:
-                app = ensure_configured(self.settings)
-                self._connection = app.connection_for_write(transport_options=dict(FAST_FAIL))
-            # A batch of one (light traffic) is published inside its request's trace.
-            with attached(trace_of(payload[0]) if len(payload) == 1 else None):
-                celery_app.send_task(  # by name: the task's module (bot.slack.tasks) imports ours
-                    RUN_JOBS_TASK,
-                    args=[payload],
-                    queue=self.settings.turn_queue,
-                    retry=False,
-                    connection=self._connection,
-                )
-        except Exception as err:
-            self._reset()
-            SLACK_JOBS_PUBLISHED.labels("failed").inc(len(items))
-            log.warning("slack_job_publish_failed", jobs=len(items), error=type(err).__name__)
+            self._sender.send(payloads)
+        except NotDurable as err:
             for _, future in items:
-                _settle(future, NotDurable(type(err).__name__))
+                _settle(future, err)
             return
-        SLACK_JOBS_PUBLISHED.labels("ok").inc(len(items))
         for _, future in items:
             _settle(future, None)
-
-    def _reset(self) -> None:
-        """Drop a broken connection; the next batch connects afresh."""
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            except Exception:
-                log.debug("slack_publisher_close_failed")
-            self._connection = None
 
     def flush(self) -> None:
         """Publish what is queued now (process exit)."""

@@ -21,8 +21,10 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.errors import error_body
+from bot.slack.event_acks import EventPublisher, is_event_callback, request_job
 from bot.slack.handoff import durable_futures
 from bot.slack.verify import SlackRefused, check_slack_request
 from integrations.observability.logging import get_logger
@@ -43,29 +45,56 @@ RETRY_AFTER_SECONDS = 5
 
 
 def mount_routes(
-    app: FastAPI, bolt: App, signing_secret: str, *, inline_events: bool = False
+    app: FastAPI,
+    bolt: App,
+    signing_secret: str,
+    *,
+    inline_events: bool = False,
+    queued_events: EventPublisher | None = None,
 ) -> None:
-    """`inline_events`: dispatch Events API requests on the event loop. Only safe when
-    authorization cannot block (one workspace, token verified at start): Bolt then acks an
-    event before any listener runs, and the thread hop would cost more than the ack.
+    """`queued_events` (with a broker): Events API requests are queued for the worker's Bolt
+    (`bot.slack.event_acks`), never dispatched here. `inline_events` (without one): dispatch them
+    on the event loop. Only safe when authorization cannot block (one workspace, token
+    verified at start), and the thread hop would cost more than the ack.
 
-    /slack/events is a plain Starlette route on the app itself: Bolt parses the body, so
-    FastAPI's request handling (dependencies, validation) would only add to every ack.
+    POST /slack/events, the busiest route by far, is served by `ServedFirst` inside our
+    middlewares (access log, metrics, body limit, headers) but ahead of FastAPI's request
+    handling and router: Bolt parses the body, so they would only add to every ack. The
+    route stays in the router for everything else (a GET gets its 405).
     """
     itself: list[BaseRoute] = []  # the route names itself in the scope for the HTTP metrics
-    route = Route(
-        EVENTS_PATH,
-        events_endpoint(bolt, SignatureVerifier(signing_secret), inline_events, itself),
-        methods=["POST"],
-        include_in_schema=False,
+    endpoint = events_endpoint(
+        bolt, SignatureVerifier(signing_secret), inline_events, queued_events, itself
     )
+    route = Route(EVENTS_PATH, endpoint, methods=["POST"], include_in_schema=False)
     itself.append(route)
-    app.router.routes.insert(0, route)  # matched first: the busiest route by far
+    app.router.routes.insert(0, route)
+    app.add_middleware(ServedFirst, endpoint=endpoint)  # added first: the innermost
     app.include_router(oauth_router(bolt))
 
 
+class ServedFirst:
+    """ASGI middleware: POST /slack/events goes straight to its endpoint. Errors it raises
+    still reach the app's error handling (Starlette's ServerErrorMiddleware, outermost)."""
+
+    def __init__(self, app: ASGIApp, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.app = app
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != EVENTS_PATH:
+            await self.app(scope, receive, send)
+            return
+        response = await self.endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+
 def events_endpoint(
-    bolt: App, verifier: SignatureVerifier, inline_events: bool, route: list[BaseRoute]
+    bolt: App,
+    verifier: SignatureVerifier,
+    inline_events: bool,
+    queued_events: EventPublisher | None,
+    route: list[BaseRoute],
 ) -> Callable[[Request], Awaitable[Response]]:
     async def events(request: Request) -> Response:
         if route:  # FastAPI names only its own routes in the scope
@@ -74,13 +103,21 @@ def events_endpoint(
         body = await request.body()
         kind = _kind(request)
         try:
-            check_slack_request(verifier, body, request.headers)
+            payload = check_slack_request(verifier, body, request.headers)
         except SlackRefused as err:
             SLACK_REQUESTS.labels(kind, str(err.status)).inc()
             log.warning("slack_request_refused", reason=err.code, kind=kind)
             return error_body(
                 err.status, err.code, "the request is not a valid signed Slack request"
             )
+        if queued_events is not None and is_event_callback(payload):
+            if not await queued_events.publish(request_job(body.decode(), request.headers)):
+                SLACK_REQUESTS.labels(kind, "503").inc()
+                log.warning("slack_ack_refused_not_durable", error="NotDurable")
+                return not_durable()
+            SLACK_ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+            SLACK_REQUESTS.labels(kind, "200").inc()
+            return Response(status_code=200)
         bolt_request = to_bolt_request(request, body)
         if inline_events and kind == "event":
             bolt_response = bolt.dispatch(bolt_request)

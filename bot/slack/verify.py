@@ -10,6 +10,7 @@ ever sees signed, well-formed bodies.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
@@ -29,8 +30,9 @@ class SlackRefused(ValueError):
 
 def check_slack_request(
     verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]
-) -> None:
-    """Raise SlackRefused (401 unsigned, 400 unparsable) or return for Bolt to dispatch."""
+) -> dict[str, Any] | None:
+    """Raise SlackRefused (401 unsigned, 400 unparsable), or return the parsed JSON body
+    (None for a form: a command or a click) for Bolt to dispatch."""
     timestamp, signature = headers.get(TIMESTAMP), headers.get(SIGNATURE)
     if not timestamp or not signature:
         raise SlackRefused(401, "missing_signature")
@@ -42,20 +44,21 @@ def check_slack_request(
         raise SlackRefused(401, "bad_signature") from err
     if not verifier.is_valid(text, timestamp, signature):
         raise SlackRefused(401, "bad_signature")
-    _check_parsable(text, headers.get("content-type"))
+    return _check_parsable(text, headers.get("content-type"))
 
 
-def _check_parsable(text: str, content_type: str | None) -> None:
+def _check_parsable(text: str, content_type: str | None) -> dict[str, Any] | None:
     """Mirror of Bolt's `parse_body`: JSON when declared or when it looks like JSON,
     else a form whose `payload` field, if any, is JSON."""
     if not text:
-        return
+        return None
     try:
         if content_type == "application/json" or text.startswith("{"):
-            loads_object(text)
-        elif "payload" in text:
+            return loads_object(text)
+        if "payload" in text:
             payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
             if payload is not None:
                 loads_object(payload)
     except BadJson as err:
         raise SlackRefused(400, err.code) from err
+    return None

@@ -12,8 +12,9 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.bolt_app import build_bolt_app
+from bot.slack.event_acks import EventPublisher
 from bot.slack.notifier import SlackNotifier
-from bot.slack.routes import mount_routes
+from bot.slack.routes import HANDOFF_TIMEOUT_SECONDS, mount_routes
 from integrations.observability.logging import get_logger
 from integrations.settings import Settings
 from integrations.slack.installations import oauth_mode
@@ -42,12 +43,12 @@ def bolt_app_for(settings: Settings, *, socket_mode: bool = False) -> tuple[App,
     then, it verifies on first use instead (and events go through the thread pool).
     """
     if oauth_mode(settings):
-        return build_bolt_app(settings, socket_mode=socket_mode), False
+        return build_bolt_app(settings, signed_requests=not socket_mode), False
     try:
-        return build_bolt_app(settings, socket_mode=socket_mode), True
+        return build_bolt_app(settings, signed_requests=not socket_mode), True
     except (SlackApiError, SlackClientError, OSError) as err:
         log.warning("slack_token_not_verified_at_start", error=type(err).__name__)
-        return build_bolt_app(settings, verify_token=False, socket_mode=socket_mode), False
+        return build_bolt_app(settings, verify_token=False, signed_requests=not socket_mode), False
 
 
 def mount_slack(app: FastAPI, settings: Settings) -> None:
@@ -61,7 +62,14 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
     if signing is None:  # create_app mounts Slack only when it is set
         raise RuntimeError("mounting Slack needs BMAD_SLACK_SIGNING_SECRET")
     secret = signing.get_secret_value()
-    mount_routes(app, bolt, secret, inline_events=settled)
+    queued = EventPublisher(settings, timeout=HANDOFF_TIMEOUT_SECONDS)
+    mount_routes(
+        app,
+        bolt,
+        secret,
+        inline_events=settled,
+        queued_events=queued if settings.queue == "celery" else None,
+    )
     register_slack_notifiers(settings)
 
 

@@ -51,6 +51,12 @@ SLACK_JOBS_PUBLISHED = Counter(
     "Slack jobs handed to the broker before the ack (ok) or refused with 503 (failed)",
     ["result"],
 )
+SLACK_PUBLISH_BATCHES = Counter(
+    "bmad_slack_publish_batches_total",
+    "Broker messages the Slack publishers sent, each a batch of jobs (jobs per message = "
+    "bmad_slack_jobs_published_total / this)",
+    ["result"],
+)
 SLACK_PACING_WAIT = Histogram(
     "bmad_slack_pacing_wait_seconds",
     "Time an outbound Slack call waited in its channel lane (pace, Retry-After) before sending",

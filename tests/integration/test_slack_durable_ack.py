@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from bot.app import create_app
+from bot.slack.event_requests import jobs_of_request
+from bot.slack.jobs import SlackJob
 from integrations.settings import Settings
 from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI, sign_request
@@ -67,7 +69,16 @@ def test_slack_is_acked_only_once_the_broker_took_the_job(
         turn_queue = settings.turn_queue
 
         assert _post(client, mention) == 200
-        assert [j["kind"] for j in _queued(redis, turn_queue)] == ["turn"]
+        queued = _queued(redis, turn_queue)
+        assert [j["kind"] for j in queued] == ["event_request"]
+        # The worker's Bolt turns the queued request into the turn the web used to build.
+        request = SlackJob.model_validate(queued[0])
+        [turn] = jobs_of_request(settings, request.data)
+        assert (turn.kind, turn.data["text"], turn.data["user_id"]) == (
+            "turn",
+            "what can you do?",
+            user,
+        )
 
         redis.stop()  # the broker is down: nothing may be acknowledged
         assert _post(client, mention) == 503
@@ -77,4 +88,4 @@ def test_slack_is_acked_only_once_the_broker_took_the_job(
         assert _post(client, mention) == 200
         assert _post(client, command, form=True) == 200
         kinds = sorted(j["kind"] for j in _queued(redis, turn_queue))
-        assert kinds == ["command", "turn", "turn"]
+        assert kinds == ["command", "event_request", "event_request"]
