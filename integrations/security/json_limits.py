@@ -25,6 +25,8 @@ class BadJson(ValueError):
 
 
 def too_deep(body: bytes, max_depth: int = MAX_DEPTH) -> bool:
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return False  # cannot nest deeper than it opens: most bodies end here, cheaply
     brackets = _STRINGS.sub(b"", body).translate(None, _NOT_BRACKETS)
     depth = 0
     for byte in brackets:

@@ -55,12 +55,16 @@ def _settings(base: Settings, redis: OwnRedis, api_url: str) -> Settings:
 
 
 def _messages(redis: OwnRedis, queue: str) -> list[list[dict[str, Any]]]:
-    """Each broker message in the turn queue, as the list of jobs it carries."""
+    """Each broker message in the turn queue, as the list of jobs it carries. What users
+    wrote travels only in the body: never in the headers that task events and monitoring
+    tools show (Celery's `argsrepr`)."""
     batches = []
     for raw in redis.client().lrange(queue, 0, -1):
         message = json.loads(raw)
         assert message["headers"]["task"] == "bmad.slack.run_jobs"
-        batches.append(json.loads(base64.b64decode(message["body"]))[0][0])
+        jobs = json.loads(base64.b64decode(message["body"]))[0][0]
+        assert message["headers"]["argsrepr"] == f"[<{len(jobs)} slack jobs>]"
+        batches.append(jobs)
     return batches
 
 
