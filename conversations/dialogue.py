@@ -669,6 +669,10 @@ class DialogueManager:
                 return self._clarify(state, text, result)
             if chosen != result.intent:
                 result = result.model_copy(update={"intent": chosen, "slots": {}})
+        elif result.intent == OUT_OF_SCOPE and _opens_with_best_guess(text, result):
+            # Just below the out-of-scope line, but it opens with the verb of the best
+            # guess ("deploy de winkelwagen"): the request is clear, only the name is odd.
+            result = result.model_copy(update={"intent": result.alternatives[0], "slots": {}})
         spec = self.catalog.get(result.intent)
         if result.intent == OUT_OF_SCOPE or spec is None:
             return self.actor.out_of_scope(state)
@@ -972,3 +976,7 @@ def _typed_values(
             t for t in remaining.split() if not extract_slot_value(slot.type, t, answer=True)
         )
     return found
+
+
+def _opens_with_best_guess(text: str, result: IntentResult) -> bool:
+    return bool(result.alternatives) and result.alternatives[0] in words.request_verb_intents(text)

@@ -106,6 +106,8 @@ def test_pull_requests(text: str, expected: str) -> None:
         ("kan je nog even payments naar acceptatie zetten?", "payments"),
         ("deploy branch feature/apple-pay of checkout to test", "checkout"),
         ("take payments live please", "payments"),
+        # Formal Dutch puts a modal verb before the infinitive.
+        ("zou u checkout naar staging willen uitrollen?", "checkout"),
     ],
 )
 def test_services(text: str, expected: str) -> None:
@@ -120,6 +122,9 @@ def test_no_service_without_evidence() -> None:
     assert extract_slot_value("service", "the website is slow today") != "today"
     assert extract_slot_value("service", "checkout", answer=True) == "checkout"
     assert extract_slot_value("service", "the billing service", answer=True) == "billing"
+    # "the deploy should have gone to acceptance": a modal verb is no service.
+    assert extract_slot_value("service", "the deploy should have gone to acceptance") is None
+    assert extract_slot_value("service", "die deploy had naar acceptatie gemoeten") is None
 
 
 @pytest.mark.parametrize(
