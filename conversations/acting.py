@@ -252,8 +252,30 @@ class Actor:
 
 
 def _per_service(slots: dict[str, str]) -> list[dict[str, str]]:
-    """The slots once per service of a list ("checkout, payments"), else once."""
-    services = [s for s in slots.get("service", "").split(SERVICE_SEPARATOR.strip()) if s.strip()]
-    if len(services) <= 1:
-        return [dict(slots)]
-    return [{**slots, "service": service.strip()} for service in services]
+    """The slots once per service and environment of a list ("checkout, payments" to
+    "test, acceptance": four runs), else once. Versions listed one per service ("2.4.1,
+    3.0.2") go with their service in order."""
+    services = _listed(slots.get("service"))
+    environments = _listed(slots.get("environment"))
+    versions = [v.strip() for v in slots.get("version", "").split(SERVICE_SEPARATOR.strip())]
+    paired = len(versions) > 1 and len(versions) == len(services)
+    targets = []
+    each_service: list[str | None] = [*services] or [None]
+    each_environment: list[str | None] = [*environments] or [None]
+    for index, service in enumerate(each_service):
+        for environment in each_environment:
+            target = dict(slots)
+            if service is not None:
+                target["service"] = service
+            if environment is not None:
+                target["environment"] = environment
+            if paired:
+                target.pop("version", None)
+                if versions[index]:
+                    target["version"] = versions[index]
+            targets.append(target)
+    return targets
+
+
+def _listed(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(SERVICE_SEPARATOR.strip()) if v.strip()]

@@ -117,7 +117,9 @@ class Intent(BaseModel):
     def requires_confirmation(self, slots: dict[str, str]) -> bool:
         if isinstance(self.needs_confirmation, bool):
             return self.needs_confirmation
-        return slots.get(self.needs_confirmation.slot) in self.needs_confirmation.values
+        # A listed value ("staging, production": one run each) asks when any of them would.
+        listed = (slots.get(self.needs_confirmation.slot) or "").split(",")
+        return any(value.strip() in self.needs_confirmation.values for value in listed)
 
     def missing_slots(self, slots: dict[str, str]) -> list[str]:
         """Required slots not yet filled, in catalog order (the order to ask them)."""

@@ -233,17 +233,68 @@ _LIST_END = (
 )
 
 
+_VERSION_AFTER = r"(?:\s+(v?\d+(?:\.\d+)+(?:[-+][0-9a-z.]+)?))?"
+
+
+def _listed_services(text: str) -> list[tuple[str, str | None]]:
+    """The first service and any listed after it, each with the version right after its
+    name ("checkout 2.4.1 and payments 3.0.2"): [] when no service is named."""
+    first = extract_service(text)
+    if first is None:
+        return []
+    listed = re.search(
+        rf"\b{re.escape(first)}{_VERSION_AFTER}((?:\s*{_JOINER}\s*{_NAME}{_VERSION_AFTER})+)"
+        rf"{_LIST_END}",
+        text,
+        re.I,
+    )
+    if listed is None:
+        return [(first, None)]
+    items: list[tuple[str, str | None]] = [(first, listed.group(1))]
+    more = re.findall(rf"{_JOINER}\s*({_NAME}){_VERSION_AFTER}", listed.group(2), re.I)
+    for name, version in more:
+        clean = _clean_service(name)
+        if clean and clean not in (n for n, _ in items):
+            items.append((clean, version or None))
+    return items
+
+
 def extract_services(text: str, *, answer: bool = False) -> str | None:
     """The service, or every service of a list, joined by SERVICE_SEPARATOR (a name never
     holds a comma). An answer is one service."""
-    first = extract_service(text, answer=answer)
-    if first is None or answer:
-        return first
-    listed = re.search(rf"\b{re.escape(first)}((?:\s*{_JOINER}\s*{_NAME})+){_LIST_END}", text, re.I)
-    if listed is None:
-        return first
-    more = (_clean_service(n) for n in re.findall(rf"{_JOINER}\s*({_NAME})", listed.group(1)))
-    names = [first, *(n for n in more if n)]
+    if answer:
+        return extract_service(text, answer=True)
+    names = [name for name, _ in _listed_services(text)]
+    return SERVICE_SEPARATOR.join(names) if names else None
+
+
+def extract_versions(text: str, *, answer: bool = False) -> str | None:
+    """Per listed service when a version follows a name of the list ("checkout 2.4.1 and
+    payments 3.0.2" -> "2.4.1, 3.0.2"; "checkout 2.4.1 and payments" -> "2.4.1, ": none
+    for payments), paired in order with `extract_services`; else the version."""
+    listed = [] if answer else _listed_services(text)
+    versions = [version or "" for _, version in listed]
+    if len(versions) > 1 and any(versions):
+        return SERVICE_SEPARATOR.join(versions)
+    return extract_version(text, answer=answer)
+
+
+_MORE_ENVIRONMENTS = re.compile(
+    rf"\s*{_JOINER}\s*(?:(?:{_ARTICLE_WORD})\s+)?({_ENV_WORD})(?:[- ]?(?:{_ENV_SUFFIX}))?\b", re.I
+)
+
+
+def extract_environments(text: str, *, answer: bool = False) -> str | None:
+    """The environment, or every one of a list after it ("to test and acceptance"),
+    joined by SERVICE_SEPARATOR. Only for intents that run once per environment."""
+    first = _ENV_CUE.search(text)
+    if first is None or answer or _TAKE_LIVE.search(text):
+        return extract_environment(text, answer=answer)
+    names = [_ENV_ALIASES[(first.group(1) or first.group(2)).lower()]]
+    position = first.end()
+    while more := _MORE_ENVIRONMENTS.match(text, position):
+        names.append(_ENV_ALIASES[more.group(1).lower()])
+        position = more.end()
     return SERVICE_SEPARATOR.join(dict.fromkeys(names))
 
 
@@ -351,7 +402,9 @@ EXTRACTORS: dict[str, Extractor] = {
     "subject": extract_subject,
     "service": extract_services,
     "environment": extract_environment,
+    "environments": extract_environments,
     "version": extract_version,
+    "versions": extract_versions,
     "run_id": extract_run_id,
     "pr": extract_pr,
     "pr_or_subject": extract_pr_or_subject,

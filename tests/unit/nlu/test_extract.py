@@ -227,3 +227,41 @@ def test_subject_edges(text: str, intent: str, slot: str, expected: str) -> None
 
 def test_regions_are_not_services() -> None:
     assert extract_slot_value("service", "degraded performance in us-east-1") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "services", "versions", "environments"),
+    [
+        (
+            "deploy checkout 2.4.1 and payments 3.0.2 to staging",
+            "checkout, payments",
+            "2.4.1, 3.0.2",
+            "staging",
+        ),
+        (
+            "deploy checkout 2.4.1 and payments to staging",
+            "checkout, payments",
+            "2.4.1, ",
+            "staging",
+        ),
+        ("deploy checkout to test and acceptance", "checkout", None, "test, acceptance"),
+        ("rol payments uit naar test en acceptatie", "payments", None, "test, acceptance"),
+        (
+            "deploy checkout to staging, acceptance and prod",
+            "checkout",
+            None,
+            "staging, acceptance, production",
+        ),
+        ("deploy checkout 2.4.1 to staging", "checkout", "2.4.1", "staging"),
+        # One environment, then other words: no list.
+        ("deploy checkout to staging and tell me when it is done", "checkout", None, "staging"),
+    ],
+)
+def test_lists_of_targets(
+    text: str, services: str, versions: str | None, environments: str
+) -> None:
+    assert extract_slot_value("service", text) == services
+    assert extract_slot_value("versions", text) == versions
+    assert extract_slot_value("environments", text) == environments
+    # The plain extractors (named workflows, the gate's inputs) still give one value.
+    assert "," not in (extract_slot_value("environment", text) or "")
