@@ -86,6 +86,9 @@ def test_confirmation_rules(catalog: Catalog) -> None:
     deploy = catalog.intents["deploy"]
     assert deploy.requires_confirmation({"environment": "production"})
     assert not deploy.requires_confirmation({"environment": "staging"})
+    # A list (one run per environment) asks when any of them would.
+    assert deploy.requires_confirmation({"environment": "staging, production"})
+    assert not deploy.requires_confirmation({"environment": "test, acceptance"})
     assert catalog.intents["cancel_workflow"].requires_confirmation({})
     assert catalog.intents["forget_me"].requires_confirmation({})
     confirming = {n for n, i in catalog.intents.items() if i.needs_confirmation is not False}
