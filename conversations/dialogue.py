@@ -469,6 +469,8 @@ class DialogueManager:
         spec = self.catalog.get(state.last_intent or "")
         if rest is None or spec is None or state.last_intent is None:
             return None
+        if words.names_other_request(rest, state.last_intent):
+            return None  # "I meant payments for that deploy" after a user story: not its fix
         result = self.understand(rest, state.lang)
         probe = Pending(kind="confirm", intent=state.last_intent)
         # "oops, I meant test" after a deploy to staging: a value of the last request, not

@@ -262,6 +262,19 @@ def starts_with_request_verb(text: str) -> bool:
     return bool(request_verb_intents(text))
 
 
+def names_other_request(text: str, intent: str) -> bool:
+    """Does the text name another intent's one-word request verb anywhere ("payments for
+    that deploy, not checkout" after a user story)? Then it is not about `intent`'s request."""
+    said = set(normalize(text).split())
+    return any(
+        phrase in said
+        for other, phrases in word_lists().request_verbs.items()
+        if other != intent
+        for phrase in _all(phrases)
+        if " " not in phrase
+    )
+
+
 def elision_rest(text: str) -> str | None:
     """ "and now a test plan for it" -> "a test plan for it"; None without such an opener.
 
