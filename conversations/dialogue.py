@@ -471,6 +471,9 @@ class DialogueManager:
             return None
         if words.names_other_request(rest, state.last_intent):
             return None  # "I meant payments for that deploy" after a user story: not its fix
+        contrasted = words.contrast(words.correction_rest_raw(text) or "") or words.contrast(text)
+        if contrasted is not None and not _was_said(contrasted[1], state.last_slots):
+            return None  # "payments, not checkout" corrects a request that named checkout
         result = self.understand(rest, state.lang)
         probe = Pending(kind="confirm", intent=state.last_intent)
         # "oops, I meant test" after a deploy to staging: a value of the last request, not
@@ -962,6 +965,8 @@ def _typed_values(
     order = [asked] if asked else []
     for kind in _CORRECTABLE_TYPES:
         order += [n for n, s in spec.slots.items() if s.type == kind and n in filled]
+    for kind in _CORRECTABLE_TYPES:  # then values not given before ("make that version 2.4.2")
+        order += [n for n, s in spec.slots.items() if s.type == kind and n not in filled]
     found: dict[str, str] = {}
     remaining = rest
     for name in dict.fromkeys(order):
@@ -982,3 +987,10 @@ def _typed_values(
 
 def _opens_with_best_guess(text: str, result: IntentResult) -> bool:
     return bool(result.alternatives) and result.alternatives[0] in words.request_verb_intents(text)
+
+
+def _was_said(value: str, slots: dict[str, str]) -> bool:
+    """Is `value` (or one word of it) a value of `slots` ("staging" of "test, staging")?"""
+    said = {part.strip() for v in slots.values() for part in words.normalize(v).split(",")}
+    said |= {w for v in said for w in v.split()}
+    return words.normalize(value) in said or bool(set(words.normalize(value).split()) & said)

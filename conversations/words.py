@@ -28,6 +28,9 @@ class WordLists(BaseModel):
     correction: dict[str, list[str]]
     correction_tail: dict[str, list[str]]
     correction_lead: dict[str, list[str]]
+    correction_frame: dict[str, list[str]]
+    contrast_not: dict[str, list[str]]
+    contrast_but: dict[str, list[str]]
     reference: dict[str, list[str]]
     reference_nouns: dict[str, list[str]]
     other_reference: dict[str, list[str]]
@@ -311,6 +314,9 @@ def correction_rest_raw(text: str) -> str | None:
             rest = _rest_of(text, phrase)
             return None if says_nothing(rest) else rest
     asks = text.rstrip().endswith("?")
+    said = _framed(text) or _contrasted(text)
+    if said is not None and not asks:
+        return said
     for phrase in _all(word_lists().correction_tail):
         if norm.endswith(" " + phrase) and not asks:
             rest = _before_tail(text, phrase)
@@ -318,6 +324,51 @@ def correction_rest_raw(text: str) -> str | None:
             short = len(normalize(rest).split()) <= MAX_ANSWER_WORDS
             return rest if short and not says_nothing(rest) else None
     return None
+
+
+def _framed(text: str) -> str | None:
+    """ "dat moest acceptatie zijn" -> "acceptatie" (a short value only)."""
+    frames = [f for each in word_lists().correction_frame.values() for f in each]
+    for frame in frames:  # as written: `_all` would normalise the braces away
+        before, _, after = frame.partition("{value}")
+        pattern = rf"^\s*{_loose(before)}(.+?){_loose(after)}\s*[.!]*\s*$"
+        m = re.match(pattern, text, re.I)
+        if m and len(normalize(m.group(1)).split()) <= MAX_ANSWER_WORDS:
+            return m.group(1).strip(" ,")
+    return None
+
+
+def _loose(words_: str) -> str:
+    """A phrase's words as a regex: any spacing, no partial words."""
+    parts = [re.escape(w) for w in words_.split()]
+    return r"\s*" + r"\s+".join(parts) + r"\s*" if parts else ""
+
+
+def _contrasted(text: str) -> str | None:
+    found = contrast(text)
+    return found[0] if found else None
+
+
+def contrast(text: str) -> tuple[str, str] | None:
+    """(said, replaced): "payments, not checkout" -> ("payments", "checkout"); "not
+    staging but acceptance" / "niet staging maar acceptatie" -> ("acceptance", "staging").
+    Short values only; a hold ("not yet, but soon") is none."""
+    norm = normalize(text)
+    if any(_starts_with(norm, phrase) for phrase in _all(word_lists().hold)):
+        return None
+    nots = "|".join(_loose(w) for w in _all(word_lists().contrast_not))
+    buts = "|".join(_loose(w) for w in _all(word_lists().contrast_but))
+    m = re.match(rf"^\s*(?:{nots})\s*(\S.*?)[\s,]+(?:{buts})\s*(.+?)[.!]*$", text, re.I)
+    if m is not None:
+        said, replaced = m.group(2), m.group(1)
+    else:  # the comma is what tells "payments, not checkout" from "do not ..."
+        m = re.match(rf"^\s*([^,]+?)\s*,\s*(?:{nots})\s*(\S.*?)[.!]*$", text, re.I)
+        if m is None:
+            return None
+        said, replaced = m.group(1), m.group(2)
+    said, replaced = said.strip(" ,"), replaced.strip(" ,")
+    short = all(0 < len(normalize(v).split()) <= MAX_ANSWER_WORDS for v in (said, replaced))
+    return (said, replaced) if short else None
 
 
 def _before_tail(text: str, phrase: str) -> str:

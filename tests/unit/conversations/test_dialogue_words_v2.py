@@ -164,3 +164,29 @@ def test_named_inputs_said_by_their_name() -> None:
     }
     # The input's name without a value after it is no value.
     assert inputs_from("the ticket", ["ticket"], catalog) == {"ticket": "the ticket"}
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("payments, not checkout", "payments"),
+        ("not staging but acceptance", "acceptance"),
+        ("niet staging maar acceptatie", "acceptatie"),
+        ("dat moest acceptatie zijn", "acceptatie"),
+        ("dat had acceptatie moeten zijn", "acceptatie"),
+        ("oeps, moest 2.4.2 zijn", "2.4.2"),
+        ("sorry, should have been production", "production"),
+        # Not corrections: a request, a hold, a question.
+        ("do not deploy checkout", None),
+        ("not yet, but soon", None),
+        ("is it not done?", None),
+    ],
+)
+def test_corrections_said_as_a_contrast_or_in_a_frame(text: str, rest: str | None) -> None:
+    assert words.correction_rest_raw(text) == rest
+
+
+def test_a_contrast_names_what_it_replaces() -> None:
+    assert words.contrast("payments, not checkout") == ("payments", "checkout")
+    assert words.contrast("not staging but acceptance") == ("acceptance", "staging")
+    assert words.contrast("deploy checkout to staging and production") is None
