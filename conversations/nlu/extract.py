@@ -226,7 +226,7 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
 # Several services in one request ("deploy checkout and payments to staging"): a list
 # right after the first one, ending where the environment starts (or the message ends).
 SERVICE_SEPARATOR = ", "
-_JOINER = rf"(?:,|&|\b(?:{alternation('slot_words', 'list_joiner')})\b)"
+_JOINER = rf"(?:,|&|\+|/|\b(?:{alternation('slot_words', 'list_joiner')})\b)"
 _LIST_END = (
     rf"(?=\s+(?:(?:{alternation('slot_words', 'verb_particle')})\s+)?"
     rf"(?:{alternation('slot_words', 'env_cue')})\b|\s*[.!?]?\s*$)"
@@ -234,6 +234,10 @@ _LIST_END = (
 
 
 _VERSION_AFTER = r"(?:\s+(v?\d+(?:\.\d+)+(?:[-+][0-9a-z.]+)?))?"
+# "the checkout and the payments services": an article before a name, the noun after
+_LIST_ARTICLE = rf"(?:(?:{alternation('slot_words', 'article')})\s+)?"
+_LIST_NOUN = rf"(?:\s+(?:{alternation('slot_words', 'service_noun')})s?)?"
+_LIST_ITEM = rf"\s*{_JOINER}\s*{_LIST_ARTICLE}({_NAME}){_VERSION_AFTER}"
 
 
 def _listed_services(text: str) -> list[tuple[str, str | None]]:
@@ -243,20 +247,33 @@ def _listed_services(text: str) -> list[tuple[str, str | None]]:
     if first is None:
         return []
     listed = re.search(
-        rf"\b{re.escape(first)}{_VERSION_AFTER}((?:\s*{_JOINER}\s*{_NAME}{_VERSION_AFTER})+)"
-        rf"{_LIST_END}",
+        rf"\b{re.escape(first)}{_VERSION_AFTER}((?:{_LIST_ITEM})+){_LIST_NOUN}{_LIST_END}",
         text,
         re.I,
     )
     if listed is None:
-        return [(first, None)]
+        return [*_listed_before(text, first), (first, None)]
     items: list[tuple[str, str | None]] = [(first, listed.group(1))]
-    more = re.findall(rf"{_JOINER}\s*({_NAME}){_VERSION_AFTER}", listed.group(2), re.I)
-    for name, version in more:
+    for name, version in re.findall(_LIST_ITEM, listed.group(2), re.I):
         clean = _clean_service(name)
         if clean and clean not in (n for n, _ in items):
             items.append((clean, version or None))
     return items
+
+
+def _listed_before(text: str, last: str) -> list[tuple[str, str | None]]:
+    """Names listed before the one a verb-last sentence found ("checkout en payments naar
+    staging uitrollen": payments is found first)."""
+    before = re.search(
+        rf"((?:\b{_NAME}{_VERSION_AFTER}\s*{_JOINER}\s*{_LIST_ARTICLE})+){re.escape(last)}\b",
+        text,
+        re.I,
+    )
+    if before is None:
+        return []
+    found = re.findall(rf"({_NAME}){_VERSION_AFTER}\s*{_JOINER}", before.group(1), re.I)
+    names = (_clean_service(name) for name, _ in found)
+    return [(name, None) for name in dict.fromkeys(n for n in names if n and n != last)]
 
 
 def extract_services(text: str, *, answer: bool = False) -> str | None:
@@ -280,14 +297,22 @@ def extract_versions(text: str, *, answer: bool = False) -> str | None:
 
 
 _MORE_ENVIRONMENTS = re.compile(
-    rf"\s*{_JOINER}\s*(?:(?:{_ARTICLE_WORD})\s+)?({_ENV_WORD})(?:[- ]?(?:{_ENV_SUFFIX}))?\b", re.I
+    rf"\s*{_JOINER}\s*(?:(?:{alternation('slot_words', 'list_adverb')})\s+)?"
+    rf"(?:(?:{alternation('slot_words', 'env_cue')})\s+)?(?:(?:{_ARTICLE_WORD})\s+)?"
+    rf"({_ENV_WORD})(?:[- ]?(?:{_ENV_SUFFIX}))?\b",
+    re.I,
+)
+_BOTH_ENVIRONMENTS = re.compile(
+    rf"\b(?:{alternation('slot_words', 'env_cue')})\s+(?:{alternation('slot_words', 'list_both')})"
+    rf"\s+(?:(?:{_ARTICLE_WORD})\s+)?({_ENV_WORD})\b",
+    re.I,
 )
 
 
 def extract_environments(text: str, *, answer: bool = False) -> str | None:
     """The environment, or every one of a list after it ("to test and acceptance"),
     joined by SERVICE_SEPARATOR. Only for intents that run once per environment."""
-    first = _ENV_CUE.search(text)
+    first = _BOTH_ENVIRONMENTS.search(text) or _ENV_CUE.search(text)
     if first is None or answer or _TAKE_LIVE.search(text):
         return extract_environment(text, answer=answer)
     names = [_ENV_ALIASES[(first.group(1) or first.group(2)).lower()]]

@@ -255,6 +255,30 @@ def test_regions_are_not_services() -> None:
         ("deploy checkout 2.4.1 to staging", "checkout", "2.4.1", "staging"),
         # One environment, then other words: no list.
         ("deploy checkout to staging and tell me when it is done", "checkout", None, "staging"),
+        ("deploy checkout to both test and staging", "checkout", None, "test, staging"),
+        (
+            "deploy checkout to staging and then to production",
+            "checkout",
+            None,
+            "staging, production",
+        ),
+        ("zet checkout op staging en daarna op productie", "checkout", None, "staging, production"),
+        (
+            "Wilt u checkout en payments naar staging uitrollen?",
+            "checkout, payments",
+            None,
+            "staging",
+        ),
+        (
+            "deploy the checkout and the payments services to staging",
+            "checkout, payments",
+            None,
+            "staging",
+        ),
+        ("ship checkout + payments to staging pls", "checkout, payments", None, "staging"),
+        ("deploy checkout/payments to staging", "checkout, payments", None, "staging"),
+        # The source environment of a build is not a target.
+        ("deploy the staging build of inventory to prod", "inventory", None, "production"),
     ],
 )
 def test_lists_of_targets(
