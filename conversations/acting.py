@@ -198,7 +198,8 @@ class Actor:
         if run_id is not None:
             options = [r for r in [self.find_run("status", state, run_id)] if r is not None]
         else:
-            options = self.runs_meant(action, state, text)
+            # "who approved it?" once nothing waits any more: the run the question is about.
+            options = self.runs_meant(action, state, text) or self.runs_meant("status", state, text)
         if not options:
             return self.no_run(action, state, intent, run_id)
         return self.statuses(state, intent, options)

@@ -20,6 +20,7 @@ class StepView(BaseModel):
     needs: list[str] = []  # steps this one waits for (the run's template as started)
     tokens: int = 0  # LLM tokens the step used (0 offline)
     cost_usd: float = 0.0
+    decided_by: str | None = None  # who approved or rejected an approval step
 
 
 class RunView(BaseModel):
@@ -75,6 +76,7 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
                 needs=needs.get(s.name, []),
                 tokens=s.tokens or 0,
                 cost_usd=s.cost_usd or 0.0,
+                decided_by=s.decided_by,
             )
             for s in steps
             if not (s.is_compensation and s.status in ("pending", "skipped"))

@@ -4,13 +4,19 @@ from types import SimpleNamespace
 
 import pytest
 
+from agents.workflows.views import StepView
 from conversations.replies import LANGS, REPLIES_DIR, render
 
 RUN = SimpleNamespace(
     id=7,
     workflow="production_deploy",
     status="waiting_approval",
-    steps=[SimpleNamespace(name="approve", agent=None, status="waiting_approval")],
+    steps=[
+        StepView(name="plan", agent="devops", kind="agent", status="succeeded", output=None),
+        StepView(
+            name="approve", agent=None, kind="approval", status="waiting_approval", output=None
+        ),
+    ],
     waiting_approval=True,
     approval_role="admin",
     inputs={"service": "checkout", "environment": "production"},
@@ -92,3 +98,20 @@ def test_run_replies_render_for_runs_without_a_service() -> None:
         for name in ("run_approve", "run_reject", "run_status", "which_run"):
             text = render(name, lang, **{**FACTS, "run": story, "runs": [story]})
             assert "single task" in text, (name, lang)
+
+
+def test_status_says_who_decided_an_approval() -> None:
+    decided = StepView(
+        name="approval",
+        agent=None,
+        kind="approval",
+        status="succeeded",
+        output=None,
+        decided_by="boss",
+    )
+    rejected = decided.model_copy(update={"status": "rejected"})
+    done = SimpleNamespace(**{**vars(RUN), "steps": [decided], "waiting_approval": None})
+    assert "approval: approved by boss" in render("run_status", "en", run=done, active=False)
+    assert "approval: goedgekeurd door boss" in render("run_status", "nl", run=done, active=False)
+    refused = SimpleNamespace(**{**vars(done), "steps": [rejected]})
+    assert "approval: rejected by boss" in render("run_status", "en", run=refused, active=False)
