@@ -541,6 +541,8 @@ class DialogueManager:
         asked = pending.slot if pending.kind == "slot" else None
         for name, value in _typed_values(state.slots, spec, rest, asked).items():
             found.setdefault(name, value)
+        if not found:  # "that should have been google pay" after a story about apple pay
+            found = _subject_value(state.slots, spec, rest)
         found = {k: v for k, v in found.items() if state.slots.get(k) != v}
         if not found:
             return False
@@ -994,3 +996,12 @@ def _was_said(value: str, slots: dict[str, str]) -> bool:
     said = {part.strip() for v in slots.values() for part in words.normalize(v).split(",")}
     said |= {w for v in said for w in v.split()}
     return words.normalize(value) in said or bool(set(words.normalize(value).split()) & said)
+
+
+def _subject_value(filled: dict[str, str], spec: Intent, rest: str) -> dict[str, str]:
+    """A correction of the one free-text subject a request had (feature, topic, ...)."""
+    subjects = [n for n, s in spec.slots.items() if s.type in _SUBJECT_TYPES and n in filled]
+    if len(subjects) != 1:
+        return {}
+    value = extract_slot_value(spec.slots[subjects[0]].extractor_name, rest, answer=True)
+    return {subjects[0]: value} if value and not _is_reference(value) else {}

@@ -135,8 +135,10 @@ _VERB_SERVICE = re.compile(
     re.I,
 )
 _ADVERBS = rf"(?:(?:{alternation('slot_words', 'adverb')})\s+)*"
-_TO_ENV = (
-    rf"(?:{alternation('slot_words', 'env_cue')})\s+(?:(?:{_ARTICLE_WORD})\s+)?(?:{_ENV_WORD})\s+"
+_ENV_LIST_JOINER = rf"(?:,|&|\b(?:{alternation('slot_words', 'list_joiner')})\b)"
+_TO_ENV = (  # "naar test en acceptatie": one environment or a list
+    rf"(?:{alternation('slot_words', 'env_cue')})\s+(?:(?:{_ARTICLE_WORD})\s+)?(?:{_ENV_WORD})"
+    rf"(?:\s*{_ENV_LIST_JOINER}\s*(?:{_ENV_WORD}))*\s+"
 )
 _SERVICE_INFINITIVE = re.compile(
     rf"\b({_NAME})\s+{_ADVERBS}(?:{_TO_ENV})?{_ADVERBS}"
@@ -226,7 +228,7 @@ def extract_service(text: str, *, answer: bool = False) -> str | None:
 # Several services in one request ("deploy checkout and payments to staging"): a list
 # right after the first one, ending where the environment starts (or the message ends).
 SERVICE_SEPARATOR = ", "
-_JOINER = rf"(?:,|&|\+|/|\b(?:{alternation('slot_words', 'list_joiner')})\b)"
+_JOINER = rf"(?:\+|/|{_ENV_LIST_JOINER})"
 _LIST_END = (
     rf"(?=\s+(?:(?:{alternation('slot_words', 'verb_particle')})\s+)?"
     rf"(?:{alternation('slot_words', 'env_cue')})\b|\s*[.!?]?\s*$)"

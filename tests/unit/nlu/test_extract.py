@@ -277,6 +277,12 @@ def test_regions_are_not_services() -> None:
         ),
         ("ship checkout + payments to staging pls", "checkout, payments", None, "staging"),
         ("deploy checkout/payments to staging", "checkout, payments", None, "staging"),
+        (
+            "Kunt u checkout naar test en acceptatie uitrollen?",
+            "checkout",
+            None,
+            "test, acceptance",
+        ),
         # The source environment of a build is not a target.
         ("deploy the staging build of inventory to prod", "inventory", None, "production"),
     ],
