@@ -204,6 +204,24 @@ class Actor:
             return self.no_run(action, state, intent, run_id)
         return self.statuses(state, intent, options)
 
+    def waiting_run_id(self, state: ConversationState, run_id: int) -> int | None:
+        """`run_id` if that run still waits for an approval, else None."""
+        run = self.find_run("status", state, run_id)
+        return run.id if run is not None and run.waiting_approval else None
+
+    def supersede(self, state: ConversationState, user_id: str, run_id: int) -> Outcome | None:
+        """Cancel a run a confirmed correction replaces, if it still waits for approval;
+        None when there is nothing to say (it moved on meanwhile, or may not be cancelled:
+        then it is left, and its status says so)."""
+        run = self.find_run("status", state, run_id)
+        if run is None or not run.waiting_approval:
+            return None
+        done = self.control("cancel", state, user_id, "cancel_workflow", run)
+        if done.kind == "error":
+            return None
+        text = render("run_superseded", state.lang, run=run)
+        return Outcome("answer", text, "cancel_workflow", run_ids=[run.id])
+
     def statuses(self, state: ConversationState, intent: str, options: list[RunView]) -> Outcome:
         texts = [self.status_text(run, state.lang) for run in options[:MAX_STATUSES]]
         return Outcome("answer", "\n\n".join(texts), intent, run_ids=[r.id for r in options])

@@ -278,8 +278,7 @@ class DialogueManager:
         if pending.kind == "confirm" and words.is_bare_yes_no(text):
             # Only a bare yes/no here: "yes but to staging" changes what is confirmed.
             if words.is_yes(text):
-                state.pending = None
-                return self._act(state, message, pending.intent, spec), None
+                return self._confirmed(state, message, pending, spec), None
             state.clear_request()
             return Outcome("answer", render("declined", state.lang), pending.intent), None
         if pending.kind in ("slot", "clarify") and words.is_hesitation(text):
@@ -346,11 +345,19 @@ class DialogueManager:
             state.pending = None
             return self._advance(state, message, pending.intent, spec), result
         if words.is_yes(text):
-            state.pending = None
-            return self._act(state, message, pending.intent, spec), None
+            return self._confirmed(state, message, pending, spec), None
         if words.is_no(text):
             return self._decline(state, pending), None
         return self._confirm(state, pending.intent, spec, repeat=True), result
+
+    def _confirmed(self, state: State, message: Message, pending: Pending, spec: Intent) -> Outcome:
+        """Yes to a confirmation: act; a corrected request also retires the run it replaces."""
+        state.pending = None
+        outcome = self._act(state, message, pending.intent, spec)
+        if pending.supersedes is not None and outcome.kind == "started":
+            replaced = self.actor.supersede(state, message.user_id, pending.supersedes)
+            outcome = combined(outcome, replaced) if replaced is not None else outcome
+        return outcome
 
     def _decline(self, state: State, pending: Pending) -> Outcome:
         state.clear_request()
@@ -464,7 +471,8 @@ class DialogueManager:
     def _correct_last_request(self, state: State, message: Message, text: str) -> Outcome | None:
         """ "No, I meant acceptance" right after a request was carried out: do that request
         again with the corrected value (confirming first where the intent requires it).
-        The earlier run is left alone; the reply names the new run."""
+        The earlier run is left alone (the reply names the new run), unless it still waits
+        for an approval: a confirmed correction then replaces it (`_confirmed`)."""
         rest = words.correction_rest_raw(text)
         spec = self.catalog.get(state.last_intent or "")
         if rest is None or spec is None or state.last_intent is None:
@@ -491,7 +499,13 @@ class DialogueManager:
             state.clear_request()
             return None
         self._carry_turns(state, text)
-        return self._advance(state, message, state.last_intent, spec)
+        earlier = state.last_run_ids[-1] if state.last_run_ids else None
+        outcome = self._advance(state, message, state.last_intent, spec)
+        if outcome.kind == "confirm" and state.pending is not None and earlier is not None:
+            # "oh wait, make that 2.4.2" about a production deploy still waiting for approval:
+            # once confirmed, the corrected run replaces it (no wrong build left to approve).
+            state.pending.supersedes = self.actor.waiting_run_id(state, earlier)
+        return outcome
 
     def _follow_up(self, state: State, message: Message, text: str) -> Decision | None:
         """An elided follow-up ("and now the release notes", "en nu naar productie"):

@@ -56,6 +56,9 @@ class Pending(BaseModel):
     slot: str | None = None  # kind="slot": the slot asked for
     options: list[str] = Field(default_factory=list)  # kind="clarify": intents offered
     run_id: int | None = None  # kind="confirm" on a run (cancel): the run meant
+    # kind="confirm" on a corrected request: its earlier run, still waiting for approval,
+    # which the corrected one replaces (cancelled once the correction is confirmed).
+    supersedes: int | None = None
     text: str | None = None  # kind="clarify": the original request, for its slot values
 
 
