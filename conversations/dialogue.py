@@ -1006,10 +1006,9 @@ def _opens_with_best_guess(text: str, result: IntentResult) -> bool:
 
 
 def _was_said(value: str, slots: dict[str, str]) -> bool:
-    """Is `value` (or one word of it) a value of `slots` ("staging" of "test, staging")?"""
-    said = {part.strip() for v in slots.values() for part in words.normalize(v).split(",")}
-    said |= {w for v in said for w in v.split()}
-    return words.normalize(value) in said or bool(set(words.normalize(value).split()) & said)
+    """Is a word of `value` a word of a value of `slots` ("staging" of "test, staging")?"""
+    said = {word for v in slots.values() for word in words.normalize(v).split()}
+    return bool(set(words.normalize(value).split()) & said)
 
 
 def _subject_value(filled: dict[str, str], spec: Intent, rest: str) -> dict[str, str]:

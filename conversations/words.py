@@ -341,7 +341,7 @@ def _framed(text: str) -> str | None:
 def _loose(words_: str) -> str:
     """A phrase's words as a regex: any spacing, no partial words."""
     parts = [re.escape(w) for w in words_.split()]
-    return r"\s*" + r"\s+".join(parts) + r"\s*" if parts else ""
+    return r"\s*\b" + r"\s+".join(parts) + r"\b\s*" if parts else ""
 
 
 def _contrasted(text: str) -> str | None:

@@ -179,6 +179,7 @@ def test_named_inputs_said_by_their_name() -> None:
         # Not corrections: a request, a hold, a question.
         ("do not deploy checkout", None),
         ("not yet, but soon", None),
+        ("moesten acceptatie zijn", None),  # a frame's words are whole words
         ("is it not done?", None),
     ],
 )
