@@ -62,14 +62,12 @@ def mount_slack(app: FastAPI, settings: Settings) -> None:
     if signing is None:  # create_app mounts Slack only when it is set
         raise RuntimeError("mounting Slack needs BMAD_SLACK_SIGNING_SECRET")
     secret = signing.get_secret_value()
-    queued = EventPublisher(settings, timeout=HANDOFF_TIMEOUT_SECONDS)
-    mount_routes(
-        app,
-        bolt,
-        secret,
-        inline_events=settled,
-        queued_events=queued if settings.queue == "celery" else None,
+    queued = (  # with a broker, events are queued raw for the worker's Bolt
+        EventPublisher(settings, timeout=HANDOFF_TIMEOUT_SECONDS)
+        if settings.queue == "celery"
+        else None
     )
+    mount_routes(app, bolt, secret, inline_events=settled, queued_events=queued)
     register_slack_notifiers(settings)
 
 
