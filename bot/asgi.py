@@ -8,7 +8,9 @@ from integrations.settings import get_settings, require_deployment_keys
 
 _settings = get_settings()
 require_deployment_keys(_settings)  # also when uvicorn loads the app without `bmad serve`
-configure_logging(_settings.log_level, _settings.log_json)
+# Lines logged on the event loop are written once per turn of the loop: the access line of
+# every request was the largest cost left on the Slack ack path (see log_writer).
+configure_logging(_settings.log_level, _settings.log_json, loop_batched=True)
 configure_tracing("bmad-web")  # per process: each `serve --workers N` child imports this
 configure_sentry(_settings, "web")
 app = create_app(_settings)

@@ -10,7 +10,6 @@ last line of defence.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import multiprocessing
@@ -22,6 +21,8 @@ from typing import Any
 import structlog
 from opentelemetry import trace
 from structlog.typing import EventDict
+
+from integrations.observability.log_writer import WRITER
 
 _SECRET_WORDS = (
     "token",
@@ -139,29 +140,16 @@ def _process_name(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event
 
 
-class _CurrentStderrHandler(logging.StreamHandler):
-    """Writes to whatever `sys.stderr` is at write time, not the one seen at configuration.
-
-    Why: an in-process CLI run (tests, `CliRunner`) configures logging while `sys.stderr` is
-    a temporary capture; binding that stream made every later log line (other tests,
-    background threads) raise "I/O operation on closed file".
-    """
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass
+class _CurrentStderrHandler(logging.Handler):
+    """The stdlib root logger's handler: library records go the way our own lines go."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        # A closed current stream: drop the line, never crash the caller.
-        with contextlib.suppress(ValueError):
-            super().emit(record)
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        WRITER.write(line)
 
     def handleError(self, record: logging.LogRecord) -> None:
         if sys.stderr is not None and not getattr(sys.stderr, "closed", False):
@@ -208,8 +196,13 @@ def _to_sentry(_logger: Any, method: str, event: EventDict) -> EventDict:
     return event
 
 
-def configure_logging(level: str = "INFO", json: bool = True) -> None:
+def configure_logging(
+    level: str = "INFO", json: bool = True, *, loop_batched: bool = False
+) -> None:
     """One stream on stderr: our structlog lines and every stdlib logger's records, alike.
+
+    `loop_batched` (the web process): lines logged on an event loop are written once per turn
+    of the loop (see `log_writer`); off, every line is written when it is logged.
 
     Two routes, one format: our own loggers render directly (no stdlib LogRecord round
     trip: the ack path logs one line per request, ~16 us instead of ~55 us of CPU), and
@@ -231,6 +224,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
             renderer,
         ],
     )
+    WRITER.loop_batched = loop_batched
     handler = _CurrentStderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -263,15 +257,13 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
 
 
 class _CurrentStderrLogger:
-    """structlog's output for our own lines: the current `sys.stderr` at write time (see
-    `_CurrentStderrHandler` for why)."""
+    """structlog's output for our own lines: the shared `log_writer.WRITER`."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
     def msg(self, message: str) -> None:
-        with contextlib.suppress(ValueError):
-            print(message, file=sys.stderr, flush=True)
+        WRITER.write(message)
 
     log = debug = info = warn = warning = error = err = critical = exception = fatal = msg
 
