@@ -26,6 +26,7 @@ from bot.slack.jobs import SlackJob, trace_of
 from integrations.observability.logging import get_logger
 from integrations.observability.metrics import SLACK_JOBS_PUBLISHED, SLACK_PUBLISH_BATCHES
 from integrations.observability.tracing import attached
+from integrations.redis_publish_transport import publish_transport
 from integrations.settings import Settings
 
 log = get_logger(__name__)
@@ -59,7 +60,10 @@ class BatchSender:
         try:
             if self._connection is None:
                 app = ensure_configured(self.settings)
-                self._connection = app.connection_for_write(transport_options=dict(FAST_FAIL))
+                self._connection = app.connection_for_write(
+                    transport_options=dict(FAST_FAIL),
+                    transport=publish_transport(app.connection_for_write()),
+                )
             # A batch of one (light traffic) is published inside its request's trace.
             with attached(trace_of(payloads[0]) if len(payloads) == 1 else None):
                 celery_app.send_task(  # by name: the task's module (bot.slack.tasks) imports ours
