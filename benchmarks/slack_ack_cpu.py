@@ -8,8 +8,10 @@ CPU per ack is what caps a replica's throughput, and it is far steadier on a sha
 
 The bmad app runs in its production ack configuration: BMAD_QUEUE=celery (every mention is
 acked only once Redis took its turn job), single-workspace token (auth.test against the
-local fake Slack Web API at start), access log on. Requests arrive 50 at a time, like the
-closed loop of slack_ingest.py. Needs Redis (BENCH_REDIS_URL); the queued turns go to a
+local fake Slack Web API at start), access log on and written to a pipe, as under a
+container runtime - it is `bot.asgi:app`, configured as `bmad serve` configures it. Requests
+arrive 50 at a time, like the closed loop of slack_ingest.py; each app reports the best of
+5 rounds of 1,000. Needs Redis (BENCH_REDIS_URL); the queued turns go to a
 queue of the benchmark's own, deleted at the end. Prints one JSON line.
 
     .venv/bin/python -m benchmarks.slack_ack_cpu
@@ -35,7 +37,8 @@ from tests.fakes import slack_payloads as P
 from tests.fakes.slack_api import FakeSlackAPI, sign_request
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))  # per round
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 IN_FLIGHT = 50
 WARM_UP = 200
 
@@ -90,28 +93,34 @@ async def _drive(app: Any, requests: list[Request]) -> list[int]:
     return statuses
 
 
-def _measure(app: Any) -> dict[str, float | int]:
+def _measure(app: Any) -> dict[str, Any]:
+    """The best of a few rounds (as `timeit` advises): what the code costs, with as little as
+    possible of what the rest of the shared machine did meanwhile."""
     asyncio.run(_drive(app, [_request() for _ in range(WARM_UP)]))
-    requests = [_request() for _ in range(REQUESTS)]
-    cpu, wall = time.process_time(), time.perf_counter()
-    statuses = asyncio.run(_drive(app, requests))
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    rounds: list[float] = []
+    non_200 = 0
+    for _ in range(ROUNDS):
+        requests = [_request() for _ in range(REQUESTS)]
+        cpu = time.process_time()
+        statuses = asyncio.run(_drive(app, requests))
+        rounds.append(round((time.process_time() - cpu) / REQUESTS * 1e6, 1))
+        non_200 += sum(1 for s in statuses if s != 200)
     return {
-        "requests": REQUESTS,
-        "non_200": sum(1 for s in statuses if s != 200),
-        "cpu_us_per_ack": round(cpu / REQUESTS * 1e6, 1),
-        "wall_us_per_ack": round(wall / REQUESTS * 1e6, 1),
+        "requests": REQUESTS * ROUNDS,
+        "non_200": non_200,
+        "cpu_us_per_ack": min(rounds),
+        "rounds_cpu_us_per_ack": rounds,
     }
 
 
-def _bare() -> dict[str, float | int]:
+def _bare() -> dict[str, Any]:
     os.environ["BENCH_SIGNING_SECRET"] = SIGNING_SECRET
     from benchmarks.bare_bolt_app import app
 
     return _measure(app)
 
 
-def _bmad(queue: str) -> dict[str, float | int]:
+def _bmad(queue: str) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="ack-cpu-"))
     with FakeSlackAPI() as fake:
         env = slack_env(
@@ -126,18 +135,15 @@ def _bmad(queue: str) -> dict[str, float | int]:
             BMAD_LOG_JSON="true",
         )
         os.environ.update(env)
-        from bot.app import create_app
         from integrations.db.migrate import upgrade
-        from integrations.observability.logging import configure_logging
-        from integrations.settings import get_settings
 
         upgrade(env["BMAD_DATABASE_URL"])
-        settings = get_settings()
-        configure_logging(settings.log_level, settings.log_json)
-        return _measure(create_app(settings))
+        from bot.asgi import app  # the app uvicorn serves, configured as `bmad serve` does
+
+        return _measure(app)
 
 
-def _in_child(which: str, queue: str) -> dict[str, float | int]:
+def _in_child(which: str, queue: str) -> dict[str, Any]:
     """Each app in a process of its own: nothing of one warms or loads the other."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.slack_ack_cpu", "--one", which, queue],
@@ -148,7 +154,7 @@ def _in_child(which: str, queue: str) -> dict[str, float | int]:
         timeout=600,
         check=True,
     )
-    result: dict[str, float | int] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 

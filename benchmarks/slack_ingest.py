@@ -170,18 +170,35 @@ def _open_loop(url: str) -> dict[str, float | int | None]:
     }
 
 
-def _closed_loop(url: str) -> dict[str, float | int]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (from /proc: no psutil needed)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _redis_cpu_seconds() -> float:
+    info = redis.Redis.from_url(REDIS_URL).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def _closed_loop(url: str, pid: int) -> dict[str, float | int]:
+    """One round; with the CPU the server process and Redis spent per answered request, so
+    a ratio can be told apart from what the generators on the same cores took."""
     per_proc = [IN_FLIGHT // PROCS + (i < IN_FLIGHT % PROCS) for i in range(PROCS)]
+    cpu, redis_cpu = _cpu_seconds(pid), _redis_cpu_seconds()
     started = time.monotonic()
     deadline = started + ROUND_SECONDS
     with multiprocessing.get_context("fork").Pool(PROCS) as pool:
         shares = pool.map(_closed_loop_share, [(url, n, deadline) for n in per_proc])
     elapsed = time.monotonic() - started
+    cpu, redis_cpu = _cpu_seconds(pid) - cpu, _redis_cpu_seconds() - redis_cpu
     done = sum(ok for ok, _ in shares)
     return {
         "requests": done,
         "errors": sum(err for _, err in shares),
         "req_per_s": round(done / elapsed, 1),
+        "server_cpu_us": round(cpu / max(done, 1) * 1e6, 1),
+        "redis_cpu_us": round(redis_cpu / max(done, 1) * 1e6, 1),
     }
 
 
@@ -193,13 +210,12 @@ def _warm_up(url: str) -> None:
     conn.close()
 
 
-def _closed_rounds(bmad_url: str, bare_url: str) -> dict[str, Any]:
-    """Alternate the closed loop between the two servers; totals per server, and the
-    median of the rounds' throughput ratios."""
+def _closed_rounds(bmad: tuple[str, int], bare: tuple[str, int]) -> dict[str, Any]:
+    """Alternate the closed loop between the two servers (url, pid); totals per server, and
+    the median of the rounds' throughput ratios."""
     rounds = []
     for _ in range(ROUNDS):
-        bmad, bare = _closed_loop(bmad_url), _closed_loop(bare_url)
-        rounds.append((bmad, bare))
+        rounds.append((_closed_loop(*bmad), _closed_loop(*bare)))
     ratios = [round(m["req_per_s"] / b["req_per_s"], 2) for m, b in rounds]
 
     def total(results: list[dict[str, float | int]]) -> dict[str, float | int]:
@@ -208,6 +224,8 @@ def _closed_rounds(bmad_url: str, bare_url: str) -> dict[str, Any]:
             "requests": done,
             "errors": sum(int(r["errors"]) for r in results),
             "req_per_s": round(done / (ROUNDS * ROUND_SECONDS), 1),
+            "server_cpu_us_per_request": statistics.median(r["server_cpu_us"] for r in results),
+            "redis_cpu_us_per_request": statistics.median(r["redis_cpu_us"] for r in results),
         }
 
     return {
@@ -301,7 +319,9 @@ def main() -> None:
                 for url in (bmad_url, bare_app.url):
                     _warm_up(url)
                 bmad_open, bare_open = _open_loop(bmad_url), _open_loop(bare_app.url)
-                closed = _closed_rounds(bmad_url, bare_app.url)
+                closed = _closed_rounds(
+                    (bmad_url, serve.proc.pid), (bare_app.url, bare_app.proc.pid)
+                )
                 per_message = _jobs_per_message(serve.base_url)
             finally:
                 serve.close()
