@@ -227,6 +227,23 @@ class Actor:
         texts = [self.status_text(run, state.lang) for run in options[:MAX_STATUSES]]
         return Outcome("answer", "\n\n".join(texts), intent, run_ids=[r.id for r in options])
 
+    def decide_each(
+        self,
+        action: str,
+        state: ConversationState,
+        user_id: str,
+        intent: str,
+        options: list[RunView],
+    ) -> Outcome:
+        """Approve or reject every run meant ("approve both"), oldest first, each on its own:
+        one reply, a refusal said once when it is the same for every run."""
+        outcomes: list[Outcome] = []
+        for run in sorted(options, key=lambda r: r.id):
+            outcome = self.control(action, state, user_id, intent, run)
+            if all(outcome.text != earlier.text for earlier in outcomes):
+                outcomes.append(outcome)
+        return reduce(combined, outcomes)
+
     def which_run(
         self, action: str, state: ConversationState, intent: str, options: list[RunView]
     ) -> Outcome:

@@ -756,6 +756,9 @@ class DialogueManager:
                 state.clear_request()
                 if not options:
                     return self.actor.no_run(action, state, intent, None)
+                if self._decides_every_run(action, message.text, len(options)):
+                    # "approve both": each run decided on its own (roles, four eyes).
+                    return self.actor.decide_each(action, state, message.user_id, intent, options)
                 return self.actor.which_run(action, state, intent, options)
             run_id = options[0].id
         run = self.actor.find_run(action, state, run_id)
@@ -768,6 +771,12 @@ class DialogueManager:
                 state.slots["service"] = run.inputs["service"]
             return self._confirm(state, intent, spec, run_id=run.id)
         return self._act(state, message, intent, spec)
+
+    @staticmethod
+    def _decides_every_run(action: str, text: str, meant: int) -> bool:
+        if action not in ("approve", "reject") or not words.means_every_run(text, meant):
+            return False
+        return action == "reject" or words.names_approval(text)
 
     def _act(self, state: State, message: Message, intent: str, spec: Intent) -> Outcome:
         handler = spec.handler

@@ -42,6 +42,8 @@ class WordLists(BaseModel):
     input_joiner: list[str]
     question_openers: dict[str, list[str]]
     hold: dict[str, list[str]]
+    both_runs: dict[str, list[str]]
+    every_run: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -201,6 +203,15 @@ def names_approval(text: str) -> bool:
     anywhere in it)? Only then may chat approve a waiting run."""
     norm = f" {normalize(text)} "
     return any(f" {phrase} " in norm for phrase in _all(word_lists().approval))
+
+
+def means_every_run(text: str, meant: int) -> bool:
+    """Does the message decide every one of the `meant` runs ("approve both" with two,
+    "reject all of them" with any number)?"""
+    norm = f" {normalize(text)} "
+    lists = word_lists()
+    phrases = _all(lists.every_run) + (_all(lists.both_runs) if meant == 2 else [])
+    return meant > 1 and any(f" {phrase} " in norm for phrase in phrases)
 
 
 def is_abandon(text: str) -> bool:
