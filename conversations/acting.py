@@ -234,12 +234,13 @@ class Actor:
         user_id: str,
         intent: str,
         options: list[RunView],
+        reason: str | None = None,
     ) -> Outcome:
         """Approve or reject every run meant ("approve both"), oldest first, each on its own:
         one reply, a refusal said once when it is the same for every run."""
         outcomes: list[Outcome] = []
         for run in sorted(options, key=lambda r: r.id):
-            outcome = self.control(action, state, user_id, intent, run)
+            outcome = self.control(action, state, user_id, intent, run, reason)
             if all(outcome.text != earlier.text for earlier in outcomes):
                 outcomes.append(outcome)
         return reduce(combined, outcomes)
@@ -257,17 +258,23 @@ class Actor:
         return Outcome("answer", render(name, state.lang, run_id=run_id), intent)
 
     def control(
-        self, action: str, state: ConversationState, user_id: str, intent: str, run: RunView
+        self,
+        action: str,
+        state: ConversationState,
+        user_id: str,
+        intent: str,
+        run: RunView,
+        reason: str | None = None,
     ) -> Outcome:
+        """`reason`: why, in the user's words, kept with a rejection."""
         if action == "status":
             return Outcome("answer", self.status_text(run, state.lang), intent, run_ids=[run.id])
-        call = {
-            "approve": self.workflows.approve,
-            "reject": self.workflows.reject,
-            "cancel": self.workflows.cancel,
-        }[action]
         try:
-            updated = call(state.tenant_id, run.id, user_id)
+            if action == "reject":
+                updated = self.workflows.reject(state.tenant_id, run.id, user_id, reason)
+            else:
+                call = {"approve": self.workflows.approve, "cancel": self.workflows.cancel}[action]
+                updated = call(state.tenant_id, run.id, user_id)
         except NotAllowed as err:
             return self._not_allowed(state, intent, err)
         except RunNotFound:

@@ -758,7 +758,9 @@ class DialogueManager:
                     return self.actor.no_run(action, state, intent, None)
                 if self._decides_every_run(action, message.text, len(options)):
                     # "approve both": each run decided on its own (roles, four eyes).
-                    return self.actor.decide_each(action, state, message.user_id, intent, options)
+                    return self.actor.decide_each(
+                        action, state, message.user_id, intent, options, _reason(action, message)
+                    )
                 return self.actor.which_run(action, state, intent, options)
             run_id = options[0].id
         run = self.actor.find_run(action, state, run_id)
@@ -793,7 +795,8 @@ class DialogueManager:
                 text = render("approve_explicitly", state.lang, run=run)
                 outcome = Outcome("answer", text, intent, run_ids=[run.id])
             else:
-                outcome = self.actor.control(action, state, message.user_id, intent, run)
+                reason = _reason(action, message)
+                outcome = self.actor.control(action, state, message.user_id, intent, run, reason)
         elif handler.kind == "data":
             outcome = self.actor.forget(state, message.user_id, intent)
         else:
@@ -972,6 +975,11 @@ def _choose(text: str, options: list[str], labels: list[str]) -> str | None:
 
 def _is_reference(value: str) -> bool:
     return words.is_reference_only(value)
+
+
+def _reason(action: str, message: Message) -> str | None:
+    """The reason given with a rejection ("reject, not during the freeze")."""
+    return words.decision_reason(message.text) if action == "reject" else None
 
 
 def _int(value: str | None) -> int | None:

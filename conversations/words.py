@@ -44,6 +44,9 @@ class WordLists(BaseModel):
     hold: dict[str, list[str]]
     both_runs: dict[str, list[str]]
     every_run: dict[str, list[str]]
+    reason_cue: dict[str, list[str]]
+    reason_lead: dict[str, list[str]]
+    rejection: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -212,6 +215,46 @@ def means_every_run(text: str, meant: int) -> bool:
     lists = word_lists()
     phrases = _all(lists.every_run) + (_all(lists.both_runs) if meant == 2 else [])
     return meant > 1 and any(f" {phrase} " in norm for phrase in phrases)
+
+
+_REASON_MARK = re.compile(r"\s*(?:[,:;]|\s[-\u2013\u2014]\s)\s*")
+_RUN_REFERENCE = re.compile(r"^(?:the\s+|de\s+|het\s+)?(?:run\s*)?#?\d+$", re.I)
+
+
+def decision_reason(text: str) -> str | None:
+    """The reason a rejection gives, in the user's words: after "because" / "omdat", from
+    "due to" / "niet tijdens", or after a comma, colon or dash that follows the rejection
+    itself ("no, reject it" has none); None when nothing but filler or a run is left."""
+    lists = word_lists()
+    rejected = _phrase_end(text, _all(lists.rejection)) or 0
+    starts = [m.end() for m in _REASON_MARK.finditer(text) if m.start() >= rejected]
+    cued = _phrase_end(text[rejected:], _all(lists.reason_cue))
+    if cued is not None:
+        starts.append(rejected + cued)
+    led = _phrase_start(text[rejected:], _all(lists.reason_lead))
+    if led is not None:
+        starts.append(rejected + led)
+    for start in sorted(starts):
+        rest = text[start:].strip(" \t,.;:!?-\u2013\u2014")
+        if rest and not only_filler(rest) and not _RUN_REFERENCE.match(rest):
+            return rest
+    return None
+
+
+def _phrase_end(text: str, phrases: list[str]) -> int | None:
+    """Where the first of `phrases` (whole words, any case) ends in `text`."""
+    found = [m.end() for p in phrases for m in [_phrase_match(text, p)] if m is not None]
+    return min(found) if found else None
+
+
+def _phrase_start(text: str, phrases: list[str]) -> int | None:
+    found = [m.start() for p in phrases for m in [_phrase_match(text, p)] if m is not None]
+    return min(found) if found else None
+
+
+def _phrase_match(text: str, phrase: str) -> re.Match[str] | None:
+    words_ = r"\s+".join(map(re.escape, phrase.split()))
+    return re.search(rf"(?<![\w']){words_}(?![\w'])", text, re.I)
 
 
 def is_abandon(text: str) -> bool:

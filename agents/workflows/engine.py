@@ -483,13 +483,16 @@ def _running(
     return run, step
 
 
-def decision_text(lang: str, *, approved: bool, user: str, at: datetime) -> str:
+def decision_text(
+    lang: str, *, approved: bool, user: str, at: datetime, note: str | None = None
+) -> str:
     return render_lang(
         "workflows/{lang}/approval_decided.md",
         lang,
         approved=approved,
         user=user,
         at=at.strftime("%Y-%m-%d %H:%M"),
+        note=note,
     )
 
 

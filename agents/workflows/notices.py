@@ -237,6 +237,7 @@ def announce_decision(
                 "outcome": "expired" if expired else ("approved" if approved else "rejected"),
                 "decided_by": user_id,
                 "decided_at": at.isoformat() if at else "",
+                "reason": step.decision_note or "",
             },
         )
     deliver(settings, notice)

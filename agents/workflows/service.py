@@ -250,10 +250,21 @@ class WorkflowService:
     def approve(self, tenant_id: str, run_id: int, user_id: str) -> RunView:
         return self._decide(tenant_id, run_id, user_id, approved=True)
 
-    def reject(self, tenant_id: str, run_id: int, user_id: str) -> RunView:
-        return self._decide(tenant_id, run_id, user_id, approved=False)
+    def reject(
+        self, tenant_id: str, run_id: int, user_id: str, reason: str | None = None
+    ) -> RunView:
+        """`reason`: why, in the approver's words; kept with the decision and shown with it."""
+        return self._decide(tenant_id, run_id, user_id, approved=False, reason=reason)
 
-    def _decide(self, tenant_id: str, run_id: int, user_id: str, *, approved: bool) -> RunView:
+    def _decide(
+        self,
+        tenant_id: str,
+        run_id: int,
+        user_id: str,
+        *,
+        approved: bool,
+        reason: str | None = None,
+    ) -> RunView:
         action = "approval.approved" if approved else "approval.rejected"
         try:
             with tenant_session(self.settings.database_url, tenant_id) as session:
@@ -275,9 +286,13 @@ class WorkflowService:
                 step.status = "succeeded" if approved else "rejected"
                 step.decided_by = user_id
                 step.decided_at = at
+                note = _decision_note(reason)
+                step.decision_note = note
                 _record_approval_wait(run, step, at, approved)
                 step.finished_at = at
-                step.output = decision_text(run.lang, approved=approved, user=user_id, at=at)
+                step.output = decision_text(
+                    run.lang, approved=approved, user=user_id, at=at, note=note
+                )
                 details = {
                     "run_id": run.public_id,
                     "workflow": run.workflow,
@@ -285,6 +300,7 @@ class WorkflowService:
                     "approved": approved,
                     "user_id": user_id,
                     "role": role.value,
+                    "reason": note,
                     "at": at.isoformat(),
                     "conversation_key": run.conversation_key,
                 }
@@ -399,6 +415,17 @@ class WorkflowService:
             sweep(self.settings)
         except Exception:  # an unmigrated database must not break start-up
             log.warning("embedded_recovery_skipped", exc_info=True)
+
+
+MAX_DECISION_NOTE = 300  # characters: a reason, not an essay
+
+
+def _decision_note(reason: str | None) -> str | None:
+    """The approver's reason as it is kept: one line, clipped; None when it says nothing."""
+    note = " ".join((reason or "").split())
+    if not note:
+        return None
+    return note if len(note) <= MAX_DECISION_NOTE else note[: MAX_DECISION_NOTE - 1] + "…"
 
 
 def deploys_without_approval(template: WorkflowTemplate) -> bool:

@@ -21,6 +21,7 @@ class StepView(BaseModel):
     tokens: int = 0  # LLM tokens the step used (0 offline)
     cost_usd: float = 0.0
     decided_by: str | None = None  # who approved or rejected an approval step
+    decision_note: str | None = None  # the reason they gave, in their words
 
 
 class RunView(BaseModel):
@@ -77,6 +78,7 @@ def run_view(run: WorkflowRun, steps: list[WorkflowStep]) -> RunView:
                 tokens=s.tokens or 0,
                 cost_usd=s.cost_usd or 0.0,
                 decided_by=s.decided_by,
+                decision_note=s.decision_note,
             )
             for s in steps
             if not (s.is_compensation and s.status in ("pending", "skipped"))

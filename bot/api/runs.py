@@ -32,7 +32,7 @@ from agents.workflows.service import (
 from bot.api.deps import ActingPrincipalDep, PrincipalDep, SettingsDep
 from bot.api.idempotent import once
 from bot.api.keys import ApiPrincipal
-from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut, RunIn, RunList, RunOut
+from bot.api.schemas import ERRORS, ID_PATTERN, ErrorOut, RejectIn, RunIn, RunList, RunOut
 from bot.errors import error_body
 from conversations.message import conversation_key
 from conversations.replies import render
@@ -216,12 +216,22 @@ def approve_run(run_id: RunId, principal: ActingPrincipalDep, settings: Settings
 
 
 @router.post("/runs/{run_id}/reject", response_model=RunOut, responses=RUN_ERRORS)
-def reject_run(run_id: RunId, principal: ActingPrincipalDep, settings: SettingsDep) -> Any:
-    """Reject the run's waiting approval step as the key's user (role-checked)."""
+def reject_run(
+    run_id: RunId,
+    principal: ActingPrincipalDep,
+    settings: SettingsDep,
+    body: RejectIn | None = None,
+) -> Any:
+    """Reject the run's waiting approval step as the key's user (role-checked); `reason`,
+    optional, is kept with the decision and shown wherever it is."""
     service = WorkflowService(settings)
+    reason = body.reason if body else None
     return _call(
         lambda: service.reject(
-            principal.tenant_id, service.resolve(principal.tenant_id, run_id), principal.user_id
+            principal.tenant_id,
+            service.resolve(principal.tenant_id, run_id),
+            principal.user_id,
+            reason,
         )
     )
 

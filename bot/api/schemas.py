@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.workflows.service import MAX_DECISION_NOTE
 from conversations.message import MAX_MESSAGE_CHARS
 
 ID_PATTERN = r"^[A-Za-z0-9._@\-]+$"
@@ -38,6 +39,15 @@ class StepOut(BaseModel):
     kind: str
     status: str
     output: Any = None
+    decided_by: str | None = None  # an approval step: who approved or rejected it
+    decision_note: str | None = None  # ... and the reason they gave
+
+
+class RejectIn(BaseModel):
+    """Optional body of POST /runs/{id}/reject."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(None, max_length=MAX_DECISION_NOTE)
 
 
 class RunOut(BaseModel):

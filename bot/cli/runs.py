@@ -98,10 +98,15 @@ def _settle(service: WorkflowService, tenant: str, run: RunView, wait: float) ->
     return run
 
 
-def _decide(action: str, run_id: int, user: str, tenant: str, json_out: bool) -> None:
+def _decide(
+    action: str, run_id: int, user: str, tenant: str, json_out: bool, reason: str | None = None
+) -> None:
     service = _service()
     try:
-        run = getattr(service, action)(tenant, run_id, user)
+        if action == "reject":
+            run = service.reject(tenant, run_id, user, reason)
+        else:
+            run = getattr(service, action)(tenant, run_id, user)
     except WorkflowError as err:
         raise fail(err.message, 1) from err
     _print_detail(_settle(service, tenant, run, 0), json_out)
@@ -147,9 +152,15 @@ def approve(run_id: int, user: str = USER, tenant: str = TENANT, json_out: bool 
 
 
 @runs_app.command("reject")
-def reject(run_id: int, user: str = USER, tenant: str = TENANT, json_out: bool = JSON) -> None:
+def reject(
+    run_id: int,
+    user: str = USER,
+    tenant: str = TENANT,
+    reason: str | None = typer.Option(None, help="why; kept and shown with the decision"),
+    json_out: bool = JSON,
+) -> None:
     """Reject the run's waiting approval step (the run is cancelled)."""
-    _decide("reject", run_id, user, tenant, json_out)
+    _decide("reject", run_id, user, tenant, json_out, reason)
 
 
 @runs_app.command("cancel")

@@ -7,6 +7,7 @@ audit); which buttons show (`actions.py`) is display only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from agents.workflows.loader import list_templates
 from agents.workflows.notices import plan_summary
 from agents.workflows.service import NotAllowed, RunNotFound, WorkflowError, WorkflowService
-from agents.workflows.views import plan_before_approval
+from agents.workflows.views import RunView, plan_before_approval
 from bot.console_web.access import Refused, form, page
 from bot.console_web.actions import ACTIONS, allowed_actions, is_production
 from bot.console_web.pages import show
@@ -136,7 +137,11 @@ def run_action(
         may = who.user_role.at_least(Role(run.approval_role or "admin"))
         if may and is_production(run):  # others get the service's own refusal below
             raise Refused(who, "confirm_needed", 400)
-    decide = {"approve": service.approve, "reject": service.reject, "cancel": service.cancel}
+    decide: dict[str, Callable[[str, int, str], RunView]] = {
+        "approve": service.approve,
+        "reject": service.reject,
+        "cancel": service.cancel,
+    }
     try:
         decide[action](me.tenant_id, number, me.user_id)
     except RunNotFound as err:

@@ -131,7 +131,8 @@ class SlackNotifier:
             line = text("decided_expired", notice.lang, when=when)
         else:
             verb = "approve" if approved else "reject"
-            line = text(f"decided_{verb}", notice.lang, user=user, when=when)
+            reason = notice.extra.get("reason", "")
+            line = text(f"decided_{verb}", notice.lang, user=user, when=when, reason=reason)
         found = approval_messages(get_redis(self.settings.redis_url), team, notice.run_id)
         for message in found:  # the request and any reminder: no buttons left anywhere
             out.update(

@@ -49,7 +49,13 @@ def export_user_data(
                 }
             )
         approvals = [
-            {"run_id": s.run_id, "step": s.name, "status": s.status, "at": _iso(s.decided_at)}
+            {
+                "run_id": s.run_id,
+                "step": s.name,
+                "status": s.status,
+                "at": _iso(s.decided_at),
+                "reason": s.decision_note,
+            }
             for s in session.scalars(select(WorkflowStep).where(WorkflowStep.decided_by == user_id))
         ]
         audit = [

@@ -252,6 +252,8 @@ def test_a_cli_decision_updates_the_slack_request_too(stack: Stack) -> None:
             admin,
             "--tenant",
             team,
+            "--reason",
+            "not during the freeze <!channel>",
         ],
         env=env,
         capture_output=True,
@@ -264,7 +266,10 @@ def test_a_cli_decision_updates_the_slack_request_too(stack: Stack) -> None:
         if c.params["ts"] == request.response["ts"]
     ]
     assert updates, "the CLI exited without updating the request message"
-    assert f"Rejected by <@{admin}>" in json.dumps(blocks_of(updates[-1]))
+    shown = json.dumps(blocks_of(updates[-1]))
+    assert f"Rejected by <@{admin}>" in shown
+    # the approver's words, escaped: no mention of the whole channel
+    assert "Reason: not during the freeze &lt;!channel&gt;" in shown, shown
 
 
 def test_results_of_a_run_asked_where_the_bot_is_not_go_to_a_dm(stack: Stack) -> None:

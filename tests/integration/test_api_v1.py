@@ -152,6 +152,39 @@ def test_reject_and_cancel(
     assert {x["id"] for x in waiting["runs"]} == {rejected, cancelled}
 
 
+def test_a_rejection_keeps_its_reason(
+    client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
+) -> None:
+    a, _ = two_tenants
+    admin = _key(service_settings, a, user="UADMIN3")
+    with tenant_session(service_settings.database_url, a) as session:
+        set_role(session, a, "UADMIN3", Role.admin)
+    run_id = _start(service_settings, a)
+    too_long = client.post(
+        f"/api/v1/runs/{run_id}/reject", json={"reason": "x" * 301}, headers=admin
+    )
+    unknown = client.post(f"/api/v1/runs/{run_id}/reject", json={"why": "no"}, headers=admin)
+    assert (too_long.status_code, unknown.status_code) == (422, 422)
+    assert "error" in too_long.json() and "error" in unknown.json()
+    assert client.get(f"/api/v1/runs/{run_id}", headers=admin).json()["status"] == (
+        "waiting_approval"
+    )  # a refused body decided nothing
+    r = client.post(
+        f"/api/v1/runs/{run_id}/reject",
+        json={"reason": "  not during\nthe freeze "},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    approval = next(s for s in r.json()["steps"] if s["kind"] == "approval")
+    assert approval["decided_by"] == "UADMIN3"
+    assert approval["decision_note"] == "not during the freeze"
+    assert "not during the freeze" in approval["output"]
+    service = WorkflowService(service_settings)
+    events = service.events(a, service.resolve(a, run_id))
+    decided = [e["details"] for e in events if e["type"] == "approval.decided"]
+    assert decided and decided[0]["reason"] == "not during the freeze"  # type: ignore[index]
+
+
 def test_catalog_routes(
     client: TestClient, service_settings: Settings, two_tenants: tuple[str, str]
 ) -> None:

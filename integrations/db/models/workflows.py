@@ -89,6 +89,8 @@ class WorkflowStep(TenantScoped, Base):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The reason the approver gave with the decision, in their words (None: none given).
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class WorkflowEvent(TenantScoped, Timestamped, Base):
