@@ -21,7 +21,7 @@ from agents.workflows.service import (
     WorkflowService,
 )
 from agents.workflows.spec import WorkflowTemplate
-from conversations import runs
+from conversations import runs, words
 from conversations.named_workflows import HIDDEN, NAMED_INTENT
 from conversations.nlu.catalog import OUT_OF_SCOPE, Catalog, Intent
 from conversations.nlu.extract import SERVICE_SEPARATOR
@@ -190,6 +190,17 @@ class Actor:
         """The runs a run-control message without a number may mean, newest first."""
         return runs.meant(self.workflows, state, action, text)
 
+    def runs_asked_about(self, action: str, state: ConversationState, text: str) -> list[RunView]:
+        """The runs a question means: "why was it rejected?" the rejected one(s), when there
+        is one; else those the action would mean, else any of the conversation's."""
+        verdict = words.named_decision(text)
+        decided = runs.decided(self.workflows, state, verdict, text) if verdict else []
+        return (
+            decided
+            or self.runs_meant(action, state, text)
+            or self.runs_meant("status", state, text)
+        )
+
     def status_of(
         self, action: str, state: ConversationState, intent: str, text: str, run_id: int | None
     ) -> Outcome:
@@ -199,7 +210,7 @@ class Actor:
             options = [r for r in [self.find_run("status", state, run_id)] if r is not None]
         else:
             # "who approved it?" once nothing waits any more: the run the question is about.
-            options = self.runs_meant(action, state, text) or self.runs_meant("status", state, text)
+            options = self.runs_asked_about(action, state, text)
         if not options:
             return self.no_run(action, state, intent, run_id)
         return self.statuses(state, intent, options)

@@ -745,7 +745,10 @@ class DialogueManager:
             state.clear_request()
             return self.actor.status_of(action, state, intent, message.text, run_id)
         if run_id is None:
-            options = self.actor.runs_meant(action, state, message.text)
+            if action == "status":  # a question: "why was it rejected?" means the rejected run
+                options = self.actor.runs_asked_about(action, state, message.text)
+            else:
+                options = self.actor.runs_meant(action, state, message.text)
             active = [r for r in options if is_active(r)]
             if action == "status" and len(active) > 1:
                 # "what's running?" with two deploys waiting: both, not only the newest.

@@ -63,6 +63,19 @@ def meant(
     return [r for r in options if _services(r) & mentioned]
 
 
+def decided(
+    service: WorkflowService, state: ConversationState, verdict: str, text: str
+) -> list[RunView]:
+    """The runs the message means (by service, as `meant`) whose approval was decided
+    `verdict` ("approved" / "rejected"), newest first."""
+    status = "succeeded" if verdict == "approved" else "rejected"
+    return [
+        r
+        for r in meant(service, state, "status", text)
+        if any(s.decided_by and s.status == status for s in r.steps)
+    ]
+
+
 def _services(run: RunView) -> set[str]:
     listed = run.inputs.get("service", "")
     return {s.strip().lower() for s in listed.split(SERVICE_SEPARATOR.strip()) if s.strip()}

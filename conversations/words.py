@@ -47,6 +47,8 @@ class WordLists(BaseModel):
     reason_cue: dict[str, list[str]]
     reason_lead: dict[str, list[str]]
     rejection: dict[str, list[str]]
+    decided_approved: dict[str, list[str]]
+    decided_rejected: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -255,6 +257,20 @@ def _phrase_start(text: str, phrases: list[str]) -> int | None:
 def _phrase_match(text: str, phrase: str) -> re.Match[str] | None:
     words_ = r"\s+".join(map(re.escape, phrase.split()))
     return re.search(rf"(?<![\w']){words_}(?![\w'])", text, re.I)
+
+
+def named_decision(text: str) -> str | None:
+    """ "approved" / "rejected" when the message speaks of a decision taken ("why was it
+    rejected?"), else None."""
+    norm = f" {normalize(text)} "
+    lists = word_lists()
+    for verdict, phrases in (
+        ("rejected", lists.decided_rejected),
+        ("approved", lists.decided_approved),
+    ):
+        if any(f" {phrase} " in norm for phrase in _all(phrases)):
+            return verdict
+    return None
 
 
 def is_abandon(text: str) -> bool:
