@@ -52,6 +52,7 @@ class _Decision(_RunData):
     user_id: str = Field(description="who decided")
     role: str = Field(description="the decider's role")
     at: str = Field(description="ISO 8601")
+    reason: str | None = Field(None, description="the reason the decider gave, if any")
 
 
 class RunApproved(_Decision):

@@ -243,7 +243,7 @@ def test_cancel_approve_and_reject_emit_their_events(settings: Settings, tenant:
         ]
         service.wait_settled(tenant, [r.id for r in runs], timeout=60)
         service.cancel(tenant, runs[0].id, "U-member")
-        service.reject(tenant, runs[1].id, "U-admin")
+        service.reject(tenant, runs[1].id, "U-admin", "not during the freeze")
         service.approve(tenant, runs[2].id, "U-admin")
         service.wait_settled(tenant, [r.id for r in runs], timeout=60)
         bodies = _run_events(settings, tenant, service, rx, secret)
@@ -257,6 +257,11 @@ def test_cancel_approve_and_reject_emit_their_events(settings: Settings, tenant:
     assert approved[:4] == [*head, "run.approved"] and approved[-1] == "run.succeeded"
     cancel = next(b for b in bodies if b["type"] == "run.cancelled")
     assert cancel["data"]["actor"] == "U-member" and cancel["tenant"] == tenant
+    decisions = {
+        b["type"]: b["data"] for b in bodies if b["type"] in ("run.rejected", "run.approved")
+    }
+    assert decisions["run.rejected"]["reason"] == "not during the freeze"
+    assert decisions["run.approved"]["reason"] is None
 
 
 def test_receiver_down_60s_during_8_runs_gets_every_event_without_manual_steps(
