@@ -206,17 +206,21 @@ def asks_or_holds(text: str) -> bool:
 def names_approval(text: str) -> bool:
     """Does the message say "approve" in so many words (any language's approval phrase,
     anywhere in it)? Only then may chat approve a waiting run."""
+    return _says_any(text, _all(word_lists().approval))
+
+
+def _says_any(text: str, phrases: list[str]) -> bool:
+    """Is one of these (normalised) phrases in the message, as whole words?"""
     norm = f" {normalize(text)} "
-    return any(f" {phrase} " in norm for phrase in _all(word_lists().approval))
+    return any(f" {phrase} " in norm for phrase in phrases)
 
 
 def means_every_run(text: str, meant: int) -> bool:
     """Does the message decide every one of the `meant` runs ("approve both" with two,
     "reject all of them" with any number)?"""
-    norm = f" {normalize(text)} "
     lists = word_lists()
     phrases = _all(lists.every_run) + (_all(lists.both_runs) if meant == 2 else [])
-    return meant > 1 and any(f" {phrase} " in norm for phrase in phrases)
+    return meant > 1 and _says_any(text, phrases)
 
 
 _REASON_MARK = re.compile(r"\s*(?:[,:;]|\s[-\u2013\u2014]\s)\s*")
@@ -262,13 +266,12 @@ def _phrase_match(text: str, phrase: str) -> re.Match[str] | None:
 def named_decision(text: str) -> str | None:
     """ "approved" / "rejected" when the message speaks of a decision taken ("why was it
     rejected?"), else None."""
-    norm = f" {normalize(text)} "
     lists = word_lists()
     for verdict, phrases in (
         ("rejected", lists.decided_rejected),
         ("approved", lists.decided_approved),
     ):
-        if any(f" {phrase} " in norm for phrase in _all(phrases)):
+        if _says_any(text, _all(phrases)):
             return verdict
     return None
 
